@@ -1,0 +1,51 @@
+# inkorg-kit: `make demo` runs the whole campaign on the synthetic region; `make test` tests it all.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+APT_STAMP := $(VENV)/.apt-installed
+# The real 7z program (to prove our archives open) and Chromium (the browser test).
+APT_PACKAGES := p7zip-full chromium
+
+.PHONY: install system-deps test lint demo lab bench clean
+
+install: $(STAMP) $(APT_STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (inkorg-kit)" >/dev/null
+	touch $(STAMP)
+
+$(APT_STAMP):
+	@missing=""; \
+	command -v 7z >/dev/null || missing="$$missing p7zip-full"; \
+	test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	@mkdir -p $(VENV) && touch $(APT_STAMP)
+
+lint: install
+	$(BIN)/ruff check inkorg_kit tests benchmarks notebooks
+	$(BIN)/ruff format --check inkorg_kit tests benchmarks
+
+test: install
+	$(BIN)/ruff check inkorg_kit tests benchmarks notebooks
+	$(BIN)/python -m pytest -n 2 --timeout 600
+
+demo: install
+	$(BIN)/python -m inkorg_kit.demo
+
+lab: install
+	$(BIN)/jupyter lab --notebook-dir=. notebooks/
+
+bench: install
+	$(BIN)/python benchmarks/bench_pnr.py
+
+clean:
+	rm -rf out .pytest_cache .ruff_cache
