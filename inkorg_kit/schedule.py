@@ -4,16 +4,97 @@ Why: notifications ping residents' phones, so the guidelines (seeds 003, 004) sa
 night, in the evening, at weekends or early in the morning. A send window is local time in
 Europe/Stockholm (daylight saving handled), on chosen weekdays, never on Swedish public
 holidays or the eves people take off (midsommarafton, julafton, nyårsafton).
+
+The rules, as this module applies them:
+
+- A day is open when its weekday is allowed, it is not a public holiday (``holidays.SE`` with
+  ``include_sundays=False``, Swedish names), not one of the three eves, and not a blocked
+  date. The ``holidays`` package lists the eves only in its ``de_facto`` category (and only in
+  recent versions), so the eves are also computed here: midsommarafton is the Friday between
+  19 and 25 June, julafton 24 December, nyårsafton 31 December.
+- On an open day, sending is allowed from ``start`` (inclusive) to ``end`` (exclusive), wall
+  clock time, minus the lunch break. 08:00 stays 08:00 across daylight saving changes; the
+  lengths of intervals and working hours are real elapsed time.
+- A file of recipients is never split over a window edge: it starts only if it fits.
+
+>>> w = SendWindows()
+>>> outside_windows(["2026-03-02 10:00", "2026-03-02 19:00", "2026-12-25 10:00"], w)
+[None, 'kväll', 'helgdag: Juldagen']
+>>> blocked_days(w, dt.date(2026, 6, 19), dt.date(2026, 6, 21))[dt.date(2026, 6, 19)]
+'Midsommarafton'
+>>> working_hours_between("2026-03-06 16:00", "2026-03-09 09:00", w)
+2.0
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from typing import Annotated
+import functools
+import hashlib
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import holidays
+import numpy as np
+import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from inkorg_kit._private import write_private_bytes, write_private_text
+
+__all__ = [
+    "REASONS",
+    "ScheduleError",
+    "SendPlan",
+    "SendWindows",
+    "add_working_hours",
+    "blocked_days",
+    "outside_window_codes",
+    "outside_windows",
+    "parse_datetime",
+    "plan",
+    "read_plan_csv",
+    "window_intervals",
+    "working_hours_between",
+]
+
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAY_LABELS_SV = ("Måndag", "Tisdag", "Onsdag", "Torsdag", "Fredag", "Lördag", "Söndag")
+EVE_LABELS = ("Midsommarafton", "Julafton", "Nyårsafton")
+MAX_ROWS_PER_FILE = 250
+
+#: The closed vocabulary of :func:`outside_windows`: English code -> what users see.
+#: ``holiday`` is shown as ``"helgdag: <name>"``.
+REASONS: dict[str, str] = {
+    "night": "natt",
+    "early_morning": "tidig morgon",
+    "evening": "kväll",
+    "before_window": "före sändfönstret",
+    "after_window": "efter sändfönstret",
+    "lunch": "lunch",
+    "weekend": "helg",
+    "closed_weekday": "ej sändningsdag",
+    "holiday": "helgdag",
+    "blocked_date": "blockerat datum",
+}
+
+# Where the time-of-day words start: before 06:00 and from 22:00 is night, 06:00-09:00 early
+# morning, 17:00-22:00 evening. A time outside a narrower window but in the working day is
+# "before/after the window" rather than a misleading "evening".
+_HOUR_US = 3_600_000_000
+_NIGHT_END = 6 * _HOUR_US
+_MORNING_END = 9 * _HOUR_US
+_EVENING_START = 17 * _HOUR_US
+_NIGHT_START = 22 * _HOUR_US
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_US = dt.timedelta(microseconds=1)
+
+
+class ScheduleError(ValueError):
+    """A send plan or a send-window question that cannot be answered as asked."""
 
 
 class SendWindows(BaseModel):
@@ -27,15 +108,19 @@ class SendWindows(BaseModel):
     )
     start: dt.time = Field(dt.time(8, 0), description="first minute of the window, local time")
     end: dt.time = Field(dt.time(17, 0), description="end of the window (exclusive), local time")
-    lunch_break: Annotated[tuple[dt.time, dt.time] | None, Field(
-        None, description="a pause inside the window, e.g. ['12:00', '13:00']"
-    )]
+    lunch_break: Annotated[
+        tuple[dt.time, dt.time] | None,
+        Field(None, description="a pause inside the window, e.g. ['12:00', '13:00']"),
+    ]
     blocked_dates: tuple[dt.date, ...] = Field(
         (), description="extra dates with no sending (e.g. a clinic's closed days)"
     )
     public_holidays: bool = Field(True, description="block Swedish public holidays")
-    block_eves: bool = Field(
-        True, description="block midsommarafton, julafton and nyårsafton too"
+    block_eves: bool = Field(True, description="block midsommarafton, julafton and nyårsafton too")
+    blocked_reasons: tuple[tuple[dt.date, str], ...] = Field(
+        (),
+        description="closed dates with a reason, e.g. {2026-03-05: Personaldag}; "
+        "shown as 'Stängt: Personaldag'. These dates are blocked too.",
     )
 
     @field_validator("weekdays", mode="before")
@@ -66,6 +151,25 @@ class SendWindows(BaseModel):
             raise ValueError(f"weekdays must be 0 (Monday) to 6 (Sunday), got {bad}")
         return tuple(sorted(set(value)))
 
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(
+                f"timezone {value!r} is not a known IANA zone; use e.g. 'Europe/Stockholm'"
+            ) from exc
+        return value
+
+    @field_validator("blocked_reasons", mode="before")
+    @classmethod
+    def _reasons_mapping(cls, value: object) -> object:
+        # YAML gives a mapping; keep a sorted tuple so the model stays hashable (it is a cache key).
+        if isinstance(value, Mapping):
+            return tuple(sorted((k, v) for k, v in value.items()))
+        return value
+
     @model_validator(mode="after")
     def _window_order(self) -> SendWindows:
         if self.start >= self.end:
@@ -77,3 +181,930 @@ class SendWindows(BaseModel):
                     f"lunch_break {lunch_start}-{lunch_end} must lie inside {self.start}-{self.end}"
                 )
         return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The window's time zone."""
+        return ZoneInfo(self.timezone)
+
+    def segments(self) -> list[tuple[dt.time, dt.time]]:
+        """The day's sending intervals in wall-clock time, lunch removed."""
+        if self.lunch_break is None:
+            return [(self.start, self.end)]
+        lunch_start, lunch_end = self.lunch_break
+        parts = [(self.start, lunch_start), (lunch_end, self.end)]
+        return [(a, b) for a, b in parts if a < b]
+
+    def describe(self) -> str:
+        """One Swedish line for notebooks and reports, e.g. 'mån–fre 08:00–17:00, …'."""
+        short = ("mån", "tis", "ons", "tor", "fre", "lör", "sön")
+        days = list(self.weekdays)
+        if days == list(range(days[0], days[-1] + 1)) and len(days) > 2:
+            day_text = f"{short[days[0]]}–{short[days[-1]]}"
+        else:
+            day_text = ", ".join(short[d] for d in days)
+        text = f"{day_text} {self.start:%H:%M}–{self.end:%H:%M}"
+        if self.lunch_break is not None:
+            text += f", lunch {self.lunch_break[0]:%H:%M}–{self.lunch_break[1]:%H:%M}"
+        closed = []
+        if self.public_holidays:
+            closed.append("helgdagar")
+        if self.block_eves:
+            closed.append("midsommar-, jul- och nyårsafton")
+        n_blocked = len(set(self.blocked_dates) | {d for d, _ in self.blocked_reasons})
+        if n_blocked:
+            closed.append(f"{n_blocked} spärrade datum")
+        if closed:
+            text += "; ej " + ", ".join(closed)
+        return f"{text} ({self.timezone})"
+
+
+def _as_windows(windows: SendWindows | Mapping[str, Any] | None) -> SendWindows:
+    if windows is None:
+        return SendWindows()
+    if isinstance(windows, SendWindows):
+        return windows
+    if isinstance(windows, Mapping):
+        return SendWindows.model_validate(dict(windows))
+    raise ScheduleError(
+        f"windows must be a SendWindows or a mapping like the send_windows: block, "
+        f"got {type(windows).__name__}"
+    )
+
+
+# --------------------------------------------------------------------------- holidays & days
+
+
+def _midsommarafton(year: int) -> dt.date:
+    first = dt.date(year, 6, 19)
+    return first + dt.timedelta(days=(4 - first.weekday()) % 7)
+
+
+@functools.lru_cache(maxsize=256)
+def _public_holidays(year: int) -> dict[dt.date, str]:
+    """Swedish public holidays of ``year``, Swedish names, Sundays not counted as holidays."""
+    try:
+        cal = holidays.SE(years=year, include_sundays=False, language="sv")
+    except (NotImplementedError, ValueError, TypeError, KeyError):  # very old package
+        cal = holidays.SE(years=year, include_sundays=False)
+    return {day: str(name) for day, name in cal.items()}
+
+
+@functools.lru_cache(maxsize=256)
+def _eves(year: int) -> dict[dt.date, str]:
+    """The three eves people take off; the package's own entries first, missing ones added."""
+    found: dict[dt.date, str] = {}
+    try:
+        cal = holidays.SE(
+            years=year, include_sundays=False, language="sv", categories=("de_facto",)
+        )
+        wanted = {label.lower(): label for label in EVE_LABELS}
+        for day, name in cal.items():
+            for part in str(name).split(";"):
+                label = wanted.get(part.strip().lower())
+                if label:
+                    found[day] = label
+    except (NotImplementedError, ValueError, TypeError, KeyError, AttributeError):
+        pass  # older holidays versions have no de_facto category: computed below
+    computed = {
+        _midsommarafton(year): "Midsommarafton",
+        dt.date(year, 12, 24): "Julafton",
+        dt.date(year, 12, 31): "Nyårsafton",
+    }
+    have = set(found.values())
+    for day, label in computed.items():
+        if label not in have:
+            found[day] = label
+    return found
+
+
+def _day_status(windows: SendWindows, day: dt.date) -> tuple[str, str, str] | None:
+    """``None`` if sending is allowed on ``day``; else (code, blocked_days label, outside label).
+
+    Order: a holiday or eve names the day best; then a closed date; then the weekday.
+    """
+    if windows.public_holidays:
+        name = _public_holidays(day.year).get(day)
+        if name:
+            return "holiday", name, f"helgdag: {name}"
+    if windows.block_eves:
+        name = _eves(day.year).get(day)
+        if name:
+            return "holiday", name, f"helgdag: {name}"
+    reasons = dict(windows.blocked_reasons)
+    if day in reasons:
+        return "blocked_date", f"Stängt: {reasons[day]}", REASONS["blocked_date"]
+    if day in windows.blocked_dates:
+        return "blocked_date", "Stängt: blockerat datum", REASONS["blocked_date"]
+    if day.weekday() not in windows.weekdays:
+        code = "weekend" if day.weekday() >= 5 else "closed_weekday"
+        return code, WEEKDAY_LABELS_SV[day.weekday()], REASONS[code]
+    return None
+
+
+def blocked_days(
+    windows: SendWindows | Mapping[str, Any] | None, start: dt.date | str, end: dt.date | str
+) -> dict[dt.date, str]:
+    """Every day from ``start`` to ``end`` (both included) with no sending, and why (Swedish).
+
+    Labels: the holiday's name ("Midsommarafton", "Juldagen"), "Stängt: <reason>" for blocked
+    dates, or the weekday ("Lördag").
+    """
+    windows = _as_windows(windows)
+    first, last = _parse_date(start, "start"), _parse_date(end, "end")
+    out: dict[dt.date, str] = {}
+    day = first
+    while day <= last:
+        status = _day_status(windows, day)
+        if status is not None:
+            out[day] = status[1]
+        day += dt.timedelta(days=1)
+    return out
+
+
+# --------------------------------------------------------------------------- parsing times
+
+
+def _parse_date(value: dt.date | dt.datetime | str, name: str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            pass
+    raise ScheduleError(f"{name}: could not read {value!r} as a date; use 'YYYY-MM-DD'")
+
+
+def parse_datetime(value: Any, zone: ZoneInfo | str = "Europe/Stockholm") -> dt.datetime:
+    """A tz-aware datetime in ``zone`` from a datetime, a date (midnight) or an ISO string.
+
+    Naive datetimes and strings without an offset are local time in ``zone``; papermill passes
+    strings like "2026-03-02 08:00" or "2026-03-02".
+    """
+    tz = ZoneInfo(zone) if isinstance(zone, str) else zone
+    original = value
+    if isinstance(value, np.datetime64):
+        value = value.astype("datetime64[us]").item()
+    if isinstance(value, str):
+        text = value.strip().replace("/", "-")
+        try:
+            value = dt.datetime.fromisoformat(text)
+        except ValueError as exc:
+            raise ScheduleError(
+                f"could not read {original!r} as a date or time; "
+                "use 'YYYY-MM-DD' or 'YYYY-MM-DD HH:MM' (local time)"
+            ) from exc
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
+            return value.replace(tzinfo=tz)
+        return value.astimezone(tz)
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, dt.time(0), tzinfo=tz)
+    raise ScheduleError(
+        f"could not read {original!r} ({type(original).__name__}) as a date or time; "
+        "give a datetime, a date or a string 'YYYY-MM-DD HH:MM'"
+    )
+
+
+def _epoch_us(moment: dt.datetime) -> int:
+    return (moment - _EPOCH) // _US
+
+
+def _from_epoch_us(value: int, tz: ZoneInfo) -> dt.datetime:
+    return (_EPOCH + dt.timedelta(microseconds=int(value))).astimezone(tz)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Times:
+    """Instants as UTC epoch microseconds, with a validity mask and how to give results back."""
+
+    us: np.ndarray  # int64, 0 where invalid
+    valid: np.ndarray  # bool
+    kind: str  # scalar | polars | numpy | pandas | list
+    name: str = ""
+
+
+def _series_to_us(series: pl.Series, tz: ZoneInfo) -> tuple[np.ndarray, np.ndarray]:
+    if series.dtype == pl.String:
+        series = series.str.replace_all("/", "-").str.to_datetime(time_unit="us", strict=True)
+    if series.dtype == pl.Date:
+        series = series.cast(pl.Datetime("us"))
+    if not isinstance(series.dtype, pl.Datetime):
+        raise ScheduleError(
+            f"times {series.name!r}: expected datetimes, dates or ISO strings, got {series.dtype}"
+        )
+    skipped = np.zeros(0, np.int64)
+    naive = series
+    if series.dtype.time_zone is None:  # type: ignore[union-attr]
+        series = naive.dt.replace_time_zone(str(tz.key), ambiguous="earliest", non_existent="null")
+        skipped = np.flatnonzero((series.is_null() & naive.is_not_null()).to_numpy())
+    us = series.dt.epoch("us")
+    valid = us.is_not_null().to_numpy().copy()
+    out = us.fill_null(0).to_numpy().astype(np.int64)
+    for i in skipped:  # wall-clock times skipped by spring DST (rare): read them as zoneinfo does
+        out[i] = _epoch_us(parse_datetime(naive[int(i)], tz))
+        valid[i] = True
+    return out, valid
+
+
+def _to_times(values: Any, tz: ZoneInfo, what: str = "times") -> _Times:
+    if isinstance(values, pl.Series):
+        us, valid = _series_to_us(values, tz)
+        return _Times(us, valid, "polars", values.name)
+    if type(values).__module__.startswith("pandas") and hasattr(values, "index"):
+        us, valid = _series_to_us(pl.from_pandas(values), tz)
+        return _Times(us, valid, "pandas", str(getattr(values, "name", "") or ""))
+    if isinstance(values, np.ndarray):
+        if np.issubdtype(values.dtype, np.datetime64):
+            us, valid = _series_to_us(pl.Series(values.astype("datetime64[us]")), tz)
+            return _Times(us, valid, "numpy")
+        values = values.tolist()
+    if isinstance(values, str | dt.date | np.datetime64):
+        moment = parse_datetime(values, tz)
+        return _Times(np.array([_epoch_us(moment)], np.int64), np.array([True]), "scalar")
+    if isinstance(values, Iterable):
+        items = list(values)
+        us = np.zeros(len(items), np.int64)
+        valid = np.zeros(len(items), bool)
+        for i, item in enumerate(items):
+            if item is None:
+                continue
+            us[i] = _epoch_us(parse_datetime(item, tz))
+            valid[i] = True
+        return _Times(us, valid, "list")
+    raise ScheduleError(
+        f"{what}: expected a datetime, a date, a string, or a list/Series/array of them; "
+        f"got {type(values).__name__}"
+    )
+
+
+def _give_back_times(us: np.ndarray, valid: np.ndarray, like: _Times, tz: ZoneInfo) -> Any:
+    if like.kind == "scalar":
+        return _from_epoch_us(int(us[0]), tz) if valid[0] else None
+    series = (
+        pl.Series(like.name, us, dtype=pl.Int64)
+        .scatter(np.flatnonzero(~valid), None)
+        .cast(pl.Datetime("us", "UTC"))
+        .dt.convert_time_zone(str(tz.key))
+    )
+    if like.kind == "polars":
+        return series
+    if like.kind == "pandas":
+        return series.to_pandas()
+    if like.kind == "numpy":  # numpy has no zones: give local wall-clock time, as it came in
+        return series.dt.replace_time_zone(None).to_numpy()
+    return series.to_list()
+
+
+def _give_back_numbers(values: np.ndarray, like: _Times, name: str) -> Any:
+    if like.kind == "scalar":
+        return float(values[0])
+    if like.kind == "polars":
+        return pl.Series(name, values, dtype=pl.Float64).fill_nan(None)
+    if like.kind == "pandas":
+        return pl.Series(name, values, dtype=pl.Float64).to_pandas()
+    if like.kind == "numpy":
+        return values
+    return [None if np.isnan(v) else float(v) for v in values]
+
+
+# --------------------------------------------------------------------------- interval table
+
+
+@dataclasses.dataclass(frozen=True)
+class _Table:
+    """All allowed intervals of whole years, as UTC epoch microseconds, with cumulative sums."""
+
+    first_year: int
+    last_year: int
+    starts: np.ndarray
+    ends: np.ndarray
+    days: np.ndarray  # local date ordinal of each interval
+    cum: np.ndarray  # working microseconds before each interval
+    cum_end: np.ndarray  # working microseconds up to each interval's end
+
+
+@functools.lru_cache(maxsize=32)
+def _table(windows: SendWindows, first_year: int, last_year: int) -> _Table:
+    tz = windows.zone
+    segments = windows.segments()
+    starts: list[int] = []
+    ends: list[int] = []
+    days: list[int] = []
+    day = dt.date(first_year, 1, 1)
+    stop = dt.date(last_year, 12, 31)
+    while day <= stop:  # a loop over days (a few thousand), not over people
+        if _day_status(windows, day) is None:
+            for a, b in segments:
+                s = _epoch_us(dt.datetime.combine(day, a, tzinfo=tz))
+                e = _epoch_us(dt.datetime.combine(day, b, tzinfo=tz))
+                if e > s:
+                    starts.append(s)
+                    ends.append(e)
+                    days.append(day.toordinal())
+        day += dt.timedelta(days=1)
+    s_arr = np.array(starts, np.int64)
+    e_arr = np.array(ends, np.int64)
+    cum_end = np.cumsum(e_arr - s_arr)
+    return _Table(
+        first_year,
+        last_year,
+        s_arr,
+        e_arr,
+        np.array(days, np.int64),
+        cum_end - (e_arr - s_arr),
+        cum_end,
+    )
+
+
+def _local_year(us: int, tz: ZoneInfo) -> int:
+    return _from_epoch_us(us, tz).year
+
+
+def _table_for(windows: SendWindows, lo_us: int, hi_us: int) -> _Table:
+    """A table covering [lo, hi] with a year of margin on each side."""
+    tz = windows.zone
+    first = max(dt.MINYEAR + 1, _local_year(lo_us, tz) - 1)
+    last = min(dt.MAXYEAR - 1, _local_year(hi_us, tz) + 1)
+    # Round out to multiples of 4 years so nearby calls share one cached table.
+    first -= first % 4
+    last += 3 - last % 4
+    return _table(windows, first, last)
+
+
+def _worked_before(table: _Table, us: np.ndarray) -> np.ndarray:
+    """Working microseconds in the table before each instant (vectorised)."""
+    i = np.searchsorted(table.starts, us, side="right") - 1
+    safe = np.clip(i, 0, None)
+    lengths = table.ends[safe] - table.starts[safe]
+    inside = np.clip(us - table.starts[safe], 0, lengths)
+    return np.where(i >= 0, table.cum[safe] + inside, 0)
+
+
+def window_intervals(
+    windows: SendWindows | Mapping[str, Any] | None,
+    start: dt.datetime | dt.date | str,
+    end: dt.datetime | dt.date | str,
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The allowed sending intervals between ``start`` and ``end``, clipped, in order.
+
+    tz-aware in the window's zone; lunch removed; naive inputs are local time and a date
+    means its midnight.
+    """
+    windows = _as_windows(windows)
+    tz = windows.zone
+    lo = _epoch_us(parse_datetime(start, tz))
+    hi = _epoch_us(parse_datetime(end, tz))
+    if hi <= lo:
+        return []
+    table = _table_for(windows, lo, hi)
+    first = int(np.searchsorted(table.ends, lo, side="right"))
+    last = int(np.searchsorted(table.starts, hi, side="left"))
+    return [
+        (
+            _from_epoch_us(max(lo, int(table.starts[i])), tz),
+            _from_epoch_us(min(hi, int(table.ends[i])), tz),
+        )
+        for i in range(first, last)
+    ]
+
+
+def working_hours_between(start: Any, end: Any, windows: SendWindows | None = None) -> Any:
+    """Hours of open send window between ``start`` and ``end`` (negative if end is earlier).
+
+    Either side may be one time or a Series/array/list of times (broadcast). Why: the
+    follow-up asks "unread after N working hours", and a weekend must not count.
+    """
+    windows = _as_windows(windows)
+    tz = windows.zone
+    a = _to_times(start, tz, "start")
+    b = _to_times(end, tz, "end")
+    both_valid_us = np.concatenate([a.us[a.valid], b.us[b.valid]])
+    if both_valid_us.size == 0:
+        like = b if b.kind != "scalar" else a
+        return _give_back_numbers(np.full(max(a.us.size, b.us.size), np.nan), like, "hours")
+    table = _table_for(windows, int(both_valid_us.min()), int(both_valid_us.max()))
+    diff = (_worked_before(table, b.us) - _worked_before(table, a.us)) / _HOUR_US
+    valid = a.valid & b.valid
+    hours = np.where(valid, diff, np.nan).astype(float)
+    like = b if b.kind != "scalar" else a
+    return _give_back_numbers(hours, like, "working_hours")
+
+
+def add_working_hours(start: Any, hours: Any, windows: SendWindows | None = None) -> Any:
+    """The moment when ``hours`` of open send window have passed after ``start``.
+
+    Vectorised: ``start`` may be a Series/array/list (thousands of send times) and ``hours`` a
+    number or an array of the same length. Zero hours gives ``start`` itself; a result that
+    lands on a window's end is that end (e.g. 17:00), not the next morning.
+    """
+    windows = _as_windows(windows)
+    tz = windows.zone
+    times = _to_times(start, tz, "start")
+    h = np.asarray(hours.to_numpy() if isinstance(hours, pl.Series) else hours, dtype=float)
+    if np.any(h < 0):
+        raise ScheduleError("hours must be zero or more; to go back in time, compare instead")
+    if np.any(~np.isfinite(h)):
+        raise ScheduleError("hours must be a finite number")
+    add_us = np.broadcast_to(np.rint(h * _HOUR_US).astype(np.int64), times.us.shape)
+    result = times.us.copy()
+    valid = times.valid
+    if valid.any():
+        lo = int(times.us[valid].min())
+        hi = int(times.us[valid].max())
+        table = _table_for(windows, lo, hi)
+        target = _worked_before(table, times.us) + add_us
+        # Grow the table until it holds every target (long horizons are rare but legal).
+        while target[valid].max(initial=0) > (table.cum_end[-1] if table.cum_end.size else 0):
+            if table.last_year >= dt.MAXYEAR - 8:
+                raise ScheduleError("add_working_hours: the result is beyond year 9990")
+            span = table.last_year - table.first_year + 1
+            table = _table(windows, table.first_year, min(dt.MAXYEAR - 1, table.last_year + span))
+            target = _worked_before(table, times.us) + add_us
+        j = np.clip(np.searchsorted(table.cum_end, target, side="left"), 0, table.starts.size - 1)
+        moved = table.starts[j] + (target - table.cum[j])
+        result = np.where(add_us > 0, moved, times.us)
+    return _give_back_times(result, valid, times, tz)
+
+
+# --------------------------------------------------------------------------- checking times
+
+
+def _classify(times: Any, windows: SendWindows) -> tuple[list[str | None], list[str | None]]:
+    tz = windows.zone
+    parsed = _to_times(times, tz)
+    n = parsed.us.size
+    if n == 0:
+        return [], []
+    local = (
+        pl.Series("t", parsed.us, dtype=pl.Int64)
+        .cast(pl.Datetime("us", "UTC"))
+        .dt.convert_time_zone(str(tz.key))
+    )
+    frame = pl.DataFrame({"t": local}).select(
+        day=pl.col("t").dt.date(),
+        tod=(
+            (pl.col("t").dt.hour().cast(pl.Int64) * 3600)
+            + (pl.col("t").dt.minute().cast(pl.Int64) * 60)
+            + pl.col("t").dt.second().cast(pl.Int64)
+        )
+        * 1_000_000
+        + pl.col("t").dt.microsecond().cast(pl.Int64),
+    )
+    # One look-up per distinct day, then whole-column work.
+    statuses = {d: _day_status(windows, d) for d in frame["day"].unique().to_list()}
+    day_code = frame["day"].replace_strict(
+        {d: (s[0] if s else None) for d, s in statuses.items()}, return_dtype=pl.String
+    )
+    day_label = frame["day"].replace_strict(
+        {d: (s[2] if s else None) for d, s in statuses.items()}, return_dtype=pl.String
+    )
+    tod = frame["tod"].to_numpy()
+
+    def us_of(t: dt.time) -> int:
+        return ((t.hour * 60 + t.minute) * 60 + t.second) * 1_000_000 + t.microsecond
+
+    start, end = us_of(windows.start), us_of(windows.end)
+    if windows.lunch_break is not None:
+        in_lunch = (tod >= us_of(windows.lunch_break[0])) & (tod < us_of(windows.lunch_break[1]))
+    else:
+        in_lunch = np.zeros(n, bool)
+    night = (tod < _NIGHT_END) | (tod >= _NIGHT_START)
+    before = tod < start
+    after = tod >= end
+    time_codes = ("night", "early_morning", "before_window", "evening", "after_window", "lunch")
+    time_index = np.select(
+        [
+            (before | after) & night,
+            before & (tod < _MORNING_END),
+            before,
+            after & (tod >= _EVENING_START),
+            after,
+            in_lunch,
+        ],
+        list(range(len(time_codes))),
+        default=-1,
+    )
+    time_col = pl.Series("tc", time_index, dtype=pl.Int8).replace_strict(
+        dict(enumerate(time_codes)), default=None, return_dtype=pl.String
+    )
+    answer = pl.DataFrame(
+        {"dc": day_code, "dl": day_label, "tc": time_col, "ok": parsed.valid}
+    ).select(
+        code=pl.when("ok").then(pl.coalesce("dc", "tc")),
+        label=pl.when("ok").then(
+            pl.coalesce("dl", pl.col("tc").replace_strict(REASONS, default=None))
+        ),
+    )
+    return answer["code"].to_list(), answer["label"].to_list()
+
+
+def outside_windows(
+    times: Any, windows: SendWindows | Mapping[str, Any] | None = None
+) -> list[str | None]:
+    """For each time: ``None`` if sending is allowed then, else a short Swedish reason.
+
+    Reasons: "natt", "tidig morgon", "kväll", "före sändfönstret", "efter sändfönstret",
+    "lunch", "helg", "ej sändningsdag", "helgdag: <namn>", "blockerat datum". A day reason wins
+    over a time reason. Naive times are local; ``None`` entries give ``None``.
+    """
+    return _classify(times, _as_windows(windows))[1]
+
+
+def outside_window_codes(
+    times: Any, windows: SendWindows | Mapping[str, Any] | None = None
+) -> list[str | None]:
+    """Like :func:`outside_windows` but the English codes of :data:`REASONS`."""
+    return _classify(times, _as_windows(windows))[0]
+
+
+# --------------------------------------------------------------------------- the plan
+
+_PLAN_COLUMNS = ("file_name", "rows", "handler", "start", "end")
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class SendPlan:
+    """Who sends which file when. ``files`` keeps the input order and any extra columns."""
+
+    files: pl.DataFrame
+    end: dt.datetime
+    days: pl.DataFrame
+    windows: SendWindows
+    handlers: tuple[str, ...]
+    minutes_per_file: float
+    max_messages_per_day: int | None
+    earliest_start: dt.datetime
+
+    def check(self) -> list[str]:
+        """Problems with the plan (empty when fine): files outside windows, overlaps, caps."""
+        return _check_plan(self.files, self.windows, self.max_messages_per_day)
+
+    def to_csv(self, path: str | Path, *, separator: str = ",") -> Path:
+        """Write the plan as UTF-8 CSV; times as ISO 8601 with offset, 2026-03-02T08:00:00+01:00."""
+        buffer = io.StringIO()
+        _plan_as_text(self.files).write_csv(buffer, separator=separator)
+        return write_private_text(path, buffer.getvalue())
+
+    def to_ical(
+        self,
+        path: str | Path,
+        campaign_name: str,
+        *,
+        handler: str | None = None,
+        stamp: dt.datetime | None = None,
+    ) -> Path:
+        """Write an iCalendar file (one event per file) for Outlook; optionally one handler's.
+
+        UIDs come from the campaign name and file name only, so importing a re-run plan moves
+        the events instead of adding copies. No personnummer: name, row count, part, unit.
+        """
+        return write_private_bytes(path, _ical_bytes(self, campaign_name, handler, stamp))
+
+
+def _as_frame(files: Any) -> pl.DataFrame:
+    if isinstance(files, pl.DataFrame):
+        return files
+    if isinstance(files, pl.LazyFrame):
+        return files.collect()
+    if type(files).__module__.startswith("pandas"):
+        return pl.from_pandas(files)
+    if isinstance(files, Sequence | Mapping):
+        return pl.DataFrame(files)
+    raise ScheduleError(
+        "files must be a polars or pandas DataFrame (the manifest's file table) with columns "
+        f"file_name and rows; got {type(files).__name__}"
+    )
+
+
+def _validate_files(files: pl.DataFrame) -> pl.DataFrame:
+    missing = [c for c in ("file_name", "rows") if c not in files.columns]
+    if missing:
+        raise ScheduleError(
+            f"files is missing column(s) {missing}; expected at least file_name (text) and rows "
+            f"(1-{MAX_ROWS_PER_FILE}), as in the manifest's file table; got {files.columns}"
+        )
+    files = files.drop([c for c in ("handler", "start", "end") if c in files.columns])
+    try:
+        rows = files["rows"].cast(pl.Int64, strict=True)
+    except pl.exceptions.PolarsError as exc:
+        raise ScheduleError(f"files column 'rows' must hold whole numbers: {exc}") from exc
+    files = files.with_columns(rows.alias("rows"), pl.col("file_name").cast(pl.String))
+    checked = files.with_row_index("_row").filter(
+        pl.col("rows").is_null()
+        | (pl.col("rows") < 1)
+        | (pl.col("rows") > MAX_ROWS_PER_FILE)
+        | pl.col("file_name").is_null()
+        | (pl.col("file_name").str.strip_chars() == "")
+    )
+    if checked.height:
+        bad = [
+            f"row {r['_row']} ({r['file_name']!r}: rows={r['rows']})"
+            for r in checked.head(5).to_dicts()
+        ]
+        raise ScheduleError(
+            f"files: {checked.height} file(s) have no name or rows outside 1-{MAX_ROWS_PER_FILE}: "
+            + ", ".join(bad)
+        )
+    dupes = files.filter(pl.col("file_name").is_duplicated())["file_name"].unique().to_list()
+    if dupes:
+        raise ScheduleError(
+            f"files: file_name must be unique (it names the calendar events); duplicated: "
+            f"{sorted(dupes)[:5]}"
+        )
+    return files
+
+
+def _handler_names(handlers: int | Sequence[str]) -> tuple[str, ...]:
+    if isinstance(handlers, bool):
+        raise ScheduleError("handlers must be a count (1 or more) or a list of names")
+    if isinstance(handlers, int | np.integer):
+        if handlers < 1:
+            raise ScheduleError(f"handlers must be 1 or more, got {handlers}")
+        return tuple(f"Handläggare {i}" for i in range(1, int(handlers) + 1))
+    if isinstance(handlers, str):
+        handlers = [handlers]
+    names = tuple(str(h).strip() for h in handlers)
+    if not names or any(not n for n in names):
+        raise ScheduleError(f"handlers: give at least one non-empty name, got {list(handlers)}")
+    if len(set(names)) != len(names):
+        raise ScheduleError(f"handlers: names must be unique, got {list(names)}")
+    return names
+
+
+def plan(
+    files: Any,
+    *,
+    handlers: int | Sequence[str] = 1,
+    minutes_per_file: float = 10,
+    max_messages_per_day: int | None = None,
+    earliest_start: dt.datetime | dt.date | str,
+    windows: SendWindows | Mapping[str, Any] | None = None,
+) -> SendPlan:
+    """Plan when each recipient file is imported, checked and sent, and by whom.
+
+    Files go in the given order (no file starts before an earlier one); each goes to the
+    handler who can start it first. A file starts only if it fits before its window (or lunch)
+    ends, and only if the day's messages, counted over all handlers, stay within
+    ``max_messages_per_day``; otherwise it moves to the next interval or day.
+    """
+    windows = _as_windows(windows)
+    tz = windows.zone
+    frame = _validate_files(_as_frame(files))
+    if frame.height == 0:
+        raise ScheduleError("files is empty: there is nothing to plan")
+    names = _handler_names(handlers)
+    try:
+        minutes = float(minutes_per_file)
+    except (TypeError, ValueError) as exc:
+        raise ScheduleError(f"minutes_per_file must be a number, got {minutes_per_file!r}") from exc
+    if not (np.isfinite(minutes) and minutes > 0):
+        raise ScheduleError(f"minutes_per_file must be above 0, got {minutes_per_file!r}")
+    duration = round(minutes * 60_000_000)
+    longest = max(
+        (dt.datetime.combine(dt.date(2001, 1, 1), b) - dt.datetime.combine(dt.date(2001, 1, 1), a))
+        for a, b in windows.segments()
+    )
+    if dt.timedelta(microseconds=duration) > longest:
+        raise ScheduleError(
+            f"minutes_per_file={minutes:g} does not fit in the longest send interval of a day "
+            f"({longest.total_seconds() / 60:g} minutes: {windows.describe()}); "
+            "a file is never split over a window edge"
+        )
+    cap = None
+    if max_messages_per_day is not None:
+        if isinstance(max_messages_per_day, bool) or int(max_messages_per_day) < 1:
+            raise ScheduleError(
+                f"max_messages_per_day must be 1 or more (or empty for no cap), "
+                f"got {max_messages_per_day!r}"
+            )
+        cap = int(max_messages_per_day)
+        too_big = frame.filter(pl.col("rows") > cap)
+        if too_big.height:
+            example = too_big.row(0, named=True)
+            raise ScheduleError(
+                f"max_messages_per_day={cap} is smaller than {too_big.height} file(s), e.g. "
+                f"{example['file_name']!r} with {example['rows']} rows; a file is sent whole, so "
+                f"raise the cap to at least {int(too_big['rows'].max())} or cut smaller files"
+            )
+    earliest = parse_datetime(earliest_start, tz)
+    earliest_us = _epoch_us(earliest)
+
+    table = _table_for(windows, earliest_us, earliest_us)
+    used: dict[int, int] = {}
+
+    def fit(t0: int, rows: int) -> tuple[int, int]:
+        nonlocal table
+        i = int(np.searchsorted(table.ends, t0, side="right"))
+        limit = t0 + 20 * 366 * 24 * _HOUR_US
+        while True:
+            while i >= table.starts.size:
+                span = table.last_year - table.first_year + 1
+                table = _table(windows, table.first_year, table.last_year + span)
+            s = max(t0, int(table.starts[i]))
+            if s > limit:
+                raise ScheduleError(
+                    f"no send window within 20 years after {_from_epoch_us(t0, tz):%Y-%m-%d}: "
+                    f"check send_windows ({windows.describe()})"
+                )
+            if s + duration > int(table.ends[i]):
+                i += 1
+                continue
+            day = int(table.days[i])
+            if cap is not None and used.get(day, 0) + rows > cap:
+                i = int(np.searchsorted(table.days, day, side="right"))
+                continue
+            return s, day
+
+    free = [earliest_us] * len(names)
+    last_start = earliest_us
+    rows_list = frame["rows"].to_list()
+    starts = np.zeros(frame.height, np.int64)
+    chosen: list[str] = []
+    for k, rows in enumerate(rows_list):  # a loop over files (hundreds), not people
+        best: tuple[int, int, int] | None = None
+        for h in range(len(names)):
+            s, day = fit(max(free[h], last_start), rows)
+            if best is None or s < best[0]:
+                best = (s, day, h)
+        assert best is not None
+        s, day, h = best
+        starts[k] = s
+        free[h] = s + duration
+        last_start = s
+        used[day] = used.get(day, 0) + rows
+        chosen.append(names[h])
+
+    zone = str(tz.key)
+    start_col = pl.Series("start", starts, dtype=pl.Int64).cast(pl.Datetime("us", "UTC"))
+    end_col = pl.Series("end", starts + duration, dtype=pl.Int64).cast(pl.Datetime("us", "UTC"))
+    passthrough = [c for c in frame.columns if c not in _PLAN_COLUMNS]
+    planned = frame.select("file_name", "rows").with_columns(
+        pl.Series("handler", chosen, dtype=pl.String),
+        start_col.dt.convert_time_zone(zone),
+        end_col.dt.convert_time_zone(zone),
+    )
+    planned = pl.concat([planned, frame.select(passthrough)], how="horizontal")
+    return SendPlan(
+        files=planned,
+        end=_from_epoch_us(int((starts + duration).max()), tz),
+        days=_day_summary(planned),
+        windows=windows,
+        handlers=names,
+        minutes_per_file=minutes,
+        max_messages_per_day=cap,
+        earliest_start=earliest,
+    )
+
+
+def _day_summary(planned: pl.DataFrame) -> pl.DataFrame:
+    return (
+        planned.group_by(pl.col("start").dt.date().alias("date"))
+        .agg(files=pl.len().cast(pl.Int64), messages=pl.col("rows").sum().cast(pl.Int64))
+        .sort("date")
+    )
+
+
+def _check_plan(files: pl.DataFrame, windows: SendWindows, cap: int | None) -> list[str]:
+    problems: list[str] = []
+    if files.height == 0:
+        return problems
+    tz = windows.zone
+    zone = str(tz.key)
+    s = files["start"].dt.convert_time_zone(zone)
+    e = files["end"].dt.convert_time_zone(zone)
+    s_us = s.dt.epoch("us").to_numpy().astype(np.int64)
+    e_us = e.dt.epoch("us").to_numpy().astype(np.int64)
+    table = _table_for(windows, int(s_us.min()), int(e_us.max()))
+    i = np.searchsorted(table.starts, s_us, side="right") - 1
+    safe = np.clip(i, 0, None)
+    inside = (i >= 0) & (s_us >= table.starts[safe]) & (e_us <= table.ends[safe]) & (e_us >= s_us)
+    if not inside.all():
+        bad = np.flatnonzero(~inside)
+        reasons = outside_windows(s.gather(bad), windows)
+        for k, reason in zip(bad[:20], reasons[:20], strict=False):
+            problems.append(
+                f"{files['file_name'][int(k)]}: {s[int(k)]:%Y-%m-%d %H:%M}–{e[int(k)]:%H:%M} is "
+                f"not inside one send window ({reason or 'slutar efter fönstret'})"
+            )
+        if bad.size > 20:
+            problems.append(f"… and {bad.size - 20} more files outside the send windows")
+    ordered = (
+        files.with_columns(start=s, end=e)
+        .sort("handler", "start")
+        .with_columns(prev_end=pl.col("end").shift(1).over("handler"))
+        .filter(pl.col("start") < pl.col("prev_end"))
+    )
+    for row in ordered.head(20).iter_rows(named=True):
+        problems.append(
+            f"{row['file_name']}: {row['handler']} starts it at {row['start']:%Y-%m-%d %H:%M} "
+            f"before the previous file ends ({row['prev_end']:%H:%M})"
+        )
+    if cap is not None:
+        over = _day_summary(files.with_columns(start=s)).filter(pl.col("messages") > cap)
+        for row in over.iter_rows(named=True):
+            problems.append(
+                f"{row['date']}: {row['messages']} messages planned, above the cap of {cap} a day"
+            )
+    return problems
+
+
+# --------------------------------------------------------------------------- export
+
+
+def _plan_as_text(files: pl.DataFrame) -> pl.DataFrame:
+    iso = "%Y-%m-%dT%H:%M:%S%:z"
+    return files.with_columns(pl.col("start").dt.strftime(iso), pl.col("end").dt.strftime(iso))
+
+
+def read_plan_csv(
+    path: str | Path, *, separator: str = ",", timezone: str = "Europe/Stockholm"
+) -> pl.DataFrame:
+    """Read a plan written by :meth:`SendPlan.to_csv` back, with tz-aware start and end."""
+    frame = pl.read_csv(
+        path,
+        separator=separator,
+        schema_overrides={
+            "file_name": pl.String,
+            "rows": pl.Int64,
+            "handler": pl.String,
+            "start": pl.String,
+            "end": pl.String,
+        },
+    )
+    missing = [c for c in _PLAN_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ScheduleError(f"{path}: not a send plan, missing column(s) {missing}")
+    iso = "%Y-%m-%dT%H:%M:%S%:z"
+    return frame.with_columns(
+        pl.col(c).str.to_datetime(iso, time_unit="us").dt.convert_time_zone(timezone)
+        for c in ("start", "end")
+    )
+
+
+def _uid(campaign_name: str, file_name: str) -> str:
+    digest = hashlib.sha256(f"{campaign_name}\x1f{file_name}".encode()).hexdigest()[:32]
+    return f"{digest}@inkorg-kit"
+
+
+def _ical_bytes(
+    send_plan: SendPlan, campaign_name: str, handler: str | None, stamp: dt.datetime | None
+) -> bytes:
+    import icalendar
+
+    campaign_name = str(campaign_name).strip()
+    if not campaign_name:
+        raise ScheduleError("to_ical: campaign_name must not be empty (it makes the event ids)")
+    files = send_plan.files
+    if handler is not None:
+        if handler not in send_plan.handlers:
+            raise ScheduleError(
+                f"to_ical: handler {handler!r} is not in this plan; choose one of "
+                f"{list(send_plan.handlers)}"
+            )
+        files = files.filter(pl.col("handler") == handler)
+    stamp = (stamp or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
+    # Outlook updates an imported event when the UID matches and SEQUENCE has grown.
+    sequence = int((stamp - dt.datetime(2020, 1, 1, tzinfo=dt.UTC)).total_seconds() // 60)
+    cal = icalendar.Calendar()
+    cal.add("prodid", "-//inkorg-kit//send plan//SV")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", f"Utskick: {campaign_name}" + (f" ({handler})" if handler else ""))
+    use_utc = not hasattr(cal, "add_missing_timezones")
+    for row in files.iter_rows(named=True):  # one event per file
+        event = icalendar.Event()
+        event.add("uid", _uid(campaign_name, row["file_name"]))
+        event.add("dtstamp", stamp)
+        event.add("sequence", sequence)
+        event.add("summary", f"Skicka {row['file_name']} – {campaign_name}")
+        start, end = row["start"], row["end"]
+        if use_utc:
+            start, end = start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+        event.add("dtstart", start)
+        event.add("dtend", end)
+        lines = [
+            f"Kampanj: {campaign_name}",
+            f"Fil: {row['file_name']}",
+            f"Antal mottagare (rader): {row['rows']}",
+        ]
+        if row.get("part") is not None:
+            lines.append(f"Del: {row['part']}")
+        if row.get("unit") is not None:
+            lines.append(f"Enhet: {row['unit']}")
+        lines += [
+            f"Handläggare: {row['handler']}",
+            "Importera filen i Personalverktyget, kontrollera mottagarna, lägg till texten "
+            "och skicka.",
+        ]
+        event.add("description", "\n".join(lines))
+        event.add("categories", ["1177-utskick"])
+        event.add("transp", "OPAQUE")
+        cal.add_component(event)
+    if not use_utc:
+        cal.add_missing_timezones()
+    return cal.to_ical()
