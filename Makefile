@@ -39,13 +39,16 @@ test: install
 	$(BIN)/python -m pytest -n 2 --timeout 600
 
 demo: install
-	$(BIN)/python -m inkorg_kit.demo
+	$(BIN)/inkorg-kit demo
 
 lab: install
 	$(BIN)/jupyter lab --notebook-dir=. notebooks/
 
 bench: install
 	$(BIN)/python benchmarks/bench_pnr.py
+	$(BIN)/python benchmarks/bench_recipients.py
+	$(BIN)/python benchmarks/bench_target.py
+	$(BIN)/python benchmarks/bench_reach.py
 
 clean:
 	rm -rf out .pytest_cache .ruff_cache

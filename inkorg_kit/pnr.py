@@ -644,3 +644,17 @@ def find_in_text(text: str, *, reference_date: dt.date | str | None = None) -> l
     result = clean(candidates, reference_date=reference_date)
     found = result.filter(pl.col("status") != "rejected")["pnr"].unique(maintain_order=True)
     return [mask(p) for p in found.to_list()]
+
+
+def mask_in_text(text: str, *, reference_date: dt.date | str | None = None) -> str:
+    """``text`` with every valid personnummer in it masked: for messages that leave the kit."""
+    candidates = _IN_TEXT.findall(text)
+    if not candidates:
+        return text
+    result = clean(candidates, reference_date=reference_date)
+    leaks = {
+        c
+        for c, status in zip(candidates, result["status"].to_list(), strict=True)
+        if status != "rejected"
+    }
+    return _IN_TEXT.sub(lambda m: mask(m.group(0)) if m.group(0) in leaks else m.group(0), text)

@@ -1,0 +1,32 @@
+"""Notebooks are committed without outputs, with a kernelspec and a tagged parameters cell.
+
+Outputs can hold personal data, and a notebook without a kernelspec opens JupyterLab's
+"Select Kernel" dialog, which blocks an analyst (and the browser test).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS, "no notebooks found in notebooks/"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_committed_clean(path: Path):
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    code_cells = [c for c in notebook["cells"] if c["cell_type"] == "code"]
+    dirty = [i for i, c in enumerate(code_cells) if c.get("outputs") or c.get("execution_count")]
+    assert not dirty, f"{path.name}: code cells {dirty} have outputs; clear them before committing"
+    assert notebook["metadata"].get("kernelspec", {}).get("name") == "python3", path.name
+    tagged = [c for c in code_cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(tagged) == 1, f"{path.name}: needs exactly one cell tagged 'parameters'"
+    assert "password" not in "".join(tagged[0]["source"]).lower().replace("password_env", ""), (
+        f"{path.name}: a password must never be a parameter (papermill writes parameters out)"
+    )
