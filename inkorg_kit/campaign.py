@@ -1,0 +1,1366 @@
+"""Campaigns: a clinic's order as a typed YAML file, and the guideline checks it must pass.
+
+Why: a bulk message to residents' 1177 inbox is allowed only for some purposes, only between a
+unit and residents who have an ongoing care relation, and it must say who sends it, why, how
+answers are used and where to turn (seeds 000, 001, 003, 004; DOMAIN.md "What may be sent").
+The campaign YAML (one per campaign under ``params/``) records what the order form asks to
+decide (seed 000 "Definiera behov"; seed 002's checklist: purpose, target group, timing, who is
+responsible). :func:`check` turns every rule into a named finding with a severity and the
+guideline sentence it comes from, so the analyst can show the orderer *why* before a single
+recipient file is cut; :meth:`CheckReport.require_ok` stops later steps on errors unless a
+person writes down why they go ahead anyway (an :class:`Override`, recorded in the manifest).
+
+Loading is strict about shape, lenient about content: a key the order form must answer
+(``unit.name``, ``unit.hsa_id``, ``message.purpose``, ``message.answer_use``,
+``message.contact``, ``relation.basis``) must be present, but may be left empty (``null``)
+while undecided; :func:`check` then reports it as an error. Forbidden categories load too, so
+the report can show them.
+
+The rules (:data:`RULES`, in report order; each finding quotes its seed sentence):
+
+* errors: ``forbidden_category`` (marketing, general information, broad surveys, research
+  recruitment; a survey passes with a stated patient agreement, seed 001), ``unit_named``,
+  ``unit_hsa_id``, ``purpose_stated``, ``answer_use_stated``, ``contact_stated`` (seed 003),
+  ``relation_basis`` (established relation and ongoing contact, or the screening / vaccination
+  / region-wide exemption matching the category), ``region_wide_inera_approval``,
+  ``region_wide_not_answerable``, ``attachment_types`` (pdf, jpg, png only);
+* warnings: ``attachments_discouraged``, ``ongoing_contact_filter`` (no contact-recency filter:
+  "all patients of a unit"), ``send_time`` (night, evening, weekend, early morning, holiday:
+  :func:`inkorg_kit.schedule.outside_windows`, against both the campaign's windows and the
+  default weekday 08-17 window), ``survey_agreement`` (PROM/PREM without a stated agreement),
+  ``unit_in_target``, ``other_channel`` (calls need a plan for the unread), ``case_handlers``,
+  ``communicator_approval`` (seed 000's order form).
+
+HSA-id shape, as Inera's Katalogtjänst HSA defines it (quoted in the openEHR Sweden guide
+"HSA-identitet och Organisationsnummer", openehr.atlassian.net/wiki/spaces/healthmod/pages/
+1922990156): ``SE`` + the catalogue owner's organisation number (10 digits, no hyphen) + ``-``
++ at least one letter A-Z/a-z or digit 0-9 (no å, ä, ö, @), at most 31 characters in all. Some
+catalogue owners write the organisation number with the ``16`` prefix (12 digits, e.g.
+``SE162321000255-O12345``, seen in Region Skåne's ids); that is accepted too. Only the shape is
+checked, not that the unit exists in HSA.
+
+>>> is_hsa_id("SE2321000032-ABC123"), is_hsa_id("SE162321000255-O12345"), is_hsa_id("2321000032")
+(True, True, False)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal, get_args, get_origin
+from zoneinfo import ZoneInfo
+
+import polars as pl
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from inkorg_kit.pnr import find_in_text
+from inkorg_kit.schedule import SendWindows
+from inkorg_kit.target import TargetSpec
+
+__all__ = [
+    "CATEGORIES",
+    "FORBIDDEN_CATEGORIES",
+    "RULES",
+    "Campaign",
+    "CampaignError",
+    "CheckReport",
+    "Finding",
+    "Guideline",
+    "Override",
+    "check",
+    "ensure_sendable",
+    "is_hsa_id",
+    "load_campaign",
+    "parse_campaign",
+]
+
+# --------------------------------------------------------------------------- vocabularies
+
+HSA_ID_RE = re.compile(r"^SE(?:16)?\d{10}-[A-Za-z0-9]+$")
+HSA_ID_MAX_LENGTH = 31
+HSA_ID_EXAMPLE = "SE2321000032-ABC123"
+NAME_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+NAME_EXAMPLE = "blodtryck-solbacka-2027"
+MAX_PART_SIZE = 250  # Personalverktyget imports at most 250 personnummer per file (seed 004)
+
+Category = Literal[
+    "kallelse",
+    "rebooking",
+    "cancellation",
+    "test_result",
+    "before_visit",
+    "self_booking",
+    "screening",
+    "vaccination",
+    "prom_prem",
+    "public_health",
+    "crisis_information",
+    "marketing",
+    "general_information",
+    "survey",
+    "research_recruitment",
+]
+
+#: Every category code with the Swedish label analysts and orderers see.
+CATEGORIES: dict[str, str] = {
+    "kallelse": "Kallelse till besök",
+    "rebooking": "Av- eller ombokning med kort varsel",
+    "cancellation": "Inställt besök",
+    "test_result": "Provsvar",
+    "before_visit": "Information inför besök",
+    "self_booking": "Inbjudan att själv boka tid",
+    "screening": "Kallelse till screening",
+    "vaccination": "Kallelse till vaccination",
+    "prom_prem": "Patientrapporterade mått (PROM/PREM)",
+    "public_health": "Regionövergripande information för att främja hälsa",
+    "crisis_information": "Samhällsviktig information eller information vid kris",
+    "marketing": "Marknadsföring",
+    "general_information": "Allmän information eller massutskick",
+    "survey": "Enkät eller utvärdering",
+    "research_recruitment": "Rekrytering till läkemedels- eller forskningsstudie",
+}
+FORBIDDEN_CATEGORIES = frozenset(
+    {"marketing", "general_information", "survey", "research_recruitment"}
+)
+REGION_WIDE_CATEGORIES = frozenset({"public_health", "crisis_information"})
+# Calls and similar: unread ones must reach the resident another way (seed 004).
+NEEDS_OTHER_CHANNEL = frozenset(
+    {"kallelse", "rebooking", "cancellation", "screening", "vaccination"}
+)
+ATTACHMENT_SUFFIXES = (".pdf", ".jpg", ".jpeg", ".png")
+
+RelationBasis = Literal["established_contact", "screening", "vaccination", "region_wide", "none"]
+RELATION_LABELS = {
+    "established_contact": "etablerad relation och pågående kontakt",
+    "screening": "kallelse till screening (undantag)",
+    "vaccination": "kallelse till vaccination (undantag)",
+    "region_wide": "regionövergripande utskick (undantag, kräver Ineras godkännande)",
+    "none": "ingen etablerad relation",
+}
+
+_WEEKDAYS_SV = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
+
+
+# --------------------------------------------------------------------------- errors
+
+
+class CampaignError(ValueError):
+    """A campaign that cannot be loaded, or that breaks guideline rules and is not overridden.
+
+    ``problems`` holds one line per problem (field path or check id first), ``source`` the file.
+    """
+
+    def __init__(
+        self, message: str, problems: list[str] | tuple[str, ...] = (), source: str | None = None
+    ):
+        self.message = message
+        self.problems = tuple(problems)
+        self.source = source
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        lines = [self.message, *(f"  - {p}" for p in self.problems)]
+        return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- the model
+
+
+def _blank_to_none(value: object) -> object:
+    """Empty or whitespace-only text means "not decided yet": the check reports it."""
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def _agreement(value: object) -> object:
+    """``patient_agreement: true`` is accepted as a bare yes; ``false`` as not stated."""
+    if value is True:
+        return "ja"
+    if value is False:
+        return None
+    return _blank_to_none(value)
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+OptText = Annotated[str | None, BeforeValidator(_blank_to_none)]
+
+
+class _Block(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Orderer(_Block):
+    """Who ordered the campaign and answers questions about it (seed 000: "beställare")."""
+
+    name: Text = Field(description="the orderer's / contact person's name")
+    email: OptText = Field(None, description="the orderer's e-mail address")
+    phone: OptText = Field(None, description="the orderer's phone number")
+
+    @field_validator("email")
+    @classmethod
+    def _email_shape(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+            raise ValueError(f"{value!r} is not an e-mail address, e.g. 'karin.lind@region.se'")
+        return value
+
+    @model_validator(mode="after")
+    def _reachable(self) -> Orderer:
+        if self.email is None and self.phone is None:
+            raise ValueError("give the orderer's email or phone (or both)")
+        return self
+
+
+class Sender(_Block):
+    """The person responsible for the message (seed 000: "ansvarig avsändare")."""
+
+    name: Text = Field(description="name of the responsible sender")
+    title: Text = Field(description="the responsible sender's title, e.g. 'Verksamhetschef'")
+    organisation: Text = Field(description="the responsible sender's organisation")
+
+
+class Unit(_Block):
+    """The unit the message is sent from; residents see it as the sender (seed 003)."""
+
+    name: OptText = Field(description="name of the sending unit (mottagning/vårdenhet)")
+    hsa_id: OptText = Field(
+        description=(
+            f"the sending unit's HSA-id: SE + 10-digit organisation number + '-' + letters/digits,"
+            f" e.g. {HSA_ID_EXAMPLE}"
+        )
+    )
+
+    @field_validator("hsa_id")
+    @classmethod
+    def _hsa_shape(cls, value: str | None) -> str | None:
+        if value is not None and not is_hsa_id(value):
+            raise ValueError(
+                f"{value!r} is not an HSA-id: expected 'SE' + the 10-digit organisation number"
+                " (optionally with the 16 prefix) + '-' + letters A-Z/a-z or digits, at most"
+                f" {HSA_ID_MAX_LENGTH} characters, e.g. {HSA_ID_EXAMPLE!r}"
+            )
+        return value
+
+
+class Message(_Block):
+    """What the resident reads: the four things every message must state (seed 003)."""
+
+    title: Text = Field(description="the message title residents see in their inbox")
+    purpose: OptText = Field(description="say why the message is sent")
+    answer_use: OptText = Field(
+        description="say how any answers will be used (or that the message cannot be answered)"
+    )
+    contact: OptText = Field(description="say where residents turn with questions")
+    template: Literal["information", "questions"] = Field(
+        description="'information' (cannot be answered) or 'questions' (can be answered)"
+    )
+    close_after_days: int | None = Field(
+        None, ge=1, le=365, description="days before unanswered cases close (question templates)"
+    )
+    approved_by: OptText = Field(
+        None, description="the communicator who approved title and text (seed 000)"
+    )
+
+    @model_validator(mode="after")
+    def _closing(self) -> Message:
+        if self.template == "questions" and self.close_after_days is None:
+            raise ValueError(
+                "a 'questions' template needs close_after_days: the days residents have to answer"
+                " before an unanswered case closes (shown to them), e.g. 14"
+            )
+        if self.template == "information" and self.close_after_days is not None:
+            raise ValueError(
+                "close_after_days applies to 'questions' templates only: an information message"
+                " is closed the second it is sent; remove close_after_days or use 'questions'"
+            )
+        return self
+
+
+class Relation(_Block):
+    """Why this unit may message these residents (seed 003: relation or an exemption)."""
+
+    basis: RelationBasis | None = Field(
+        description=(
+            "established_contact, screening, vaccination, region_wide, or none"
+            " (the relation between unit and residents, or the exemption that applies)"
+        )
+    )
+    inera_approval_ref: OptText = Field(
+        None, description="Inera's approval reference (required for region_wide)"
+    )
+    patient_agreement: Annotated[str | None, BeforeValidator(_agreement)] = Field(
+        None, description="how patients agreed to take part (for surveys and PROM/PREM)"
+    )
+
+
+class Sending(_Block):
+    """Handler capacity: used by the send plan (schedule) and the recipient files."""
+
+    handlers: int = Field(1, ge=1, le=100, description="case handlers sending in parallel")
+    minutes_per_file: float = Field(
+        5.0, gt=0, le=240, description="minutes to import, check and send one file"
+    )
+    max_messages_per_day: int | None = Field(
+        None, ge=1, description="cap on messages a day, so the unit can take the replies"
+    )
+    part_size: int = Field(
+        MAX_PART_SIZE,
+        ge=1,
+        le=MAX_PART_SIZE,
+        description=f"personnummer per import file, at most {MAX_PART_SIZE} (seed 004)",
+    )
+
+
+class Followup(BaseModel):
+    """After sending: how unread residents are reached, and the status-export mapping."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    other_channel: OptText = Field(
+        None, description="how residents who do not read are reached instead (letter, phone)"
+    )
+    status_export: dict[str, Any] = Field(
+        default_factory=dict, description="column/label mapping of the status export"
+    )
+
+
+class Campaign(BaseModel):
+    """One campaign: the order (seed 000), the message, the target group and the sending."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(
+        description=(
+            f"slug used in file names: lowercase a-z, 0-9 and hyphens, e.g. {NAME_EXAMPLE!r}"
+        )
+    )
+    title: Text = Field(description="a short human title for the campaign")
+    orderer: Orderer = Field(description="orderer / contact person: name and email or phone")
+    sender: Sender = Field(description="responsible sender: name, title, organisation")
+    unit: Unit = Field(description="sending unit: name and HSA-id")
+    case_handlers: list[Text] = Field(
+        default_factory=list, description="names of the case handlers (ärendehanterare)"
+    )
+    message: Message = Field(
+        description="title, purpose, answer_use, contact, template (and close_after_days)"
+    )
+    category: Category = Field(description="what kind of message this is (closed vocabulary)")
+    relation: Relation = Field(description="basis of the relation (and Inera approval reference)")
+    attachments: list[Text] = Field(default_factory=list, description="attached file names")
+    planned_send_start: dt.datetime = Field(
+        description="planned first send, local time, e.g. '2027-03-16 09:00'"
+    )
+    send_windows: SendWindows = Field(
+        default_factory=SendWindows, description="when messages may go out"
+    )
+    target: TargetSpec = Field(description="the target group: source and filters")
+    sending: Sending = Field(default_factory=Sending, description="handler capacity")
+    followup: Followup = Field(default_factory=Followup, description="after sending")
+
+    _source: str | None = PrivateAttr(None)
+
+    @field_validator("name")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not NAME_RE.fullmatch(value) or len(value) > 64:
+            raise ValueError(
+                f"{value!r} is not a valid name: use lowercase a-z, 0-9 and single hyphens"
+                f" (no spaces, å/ä/ö or capitals), at most 64 characters, e.g. {NAME_EXAMPLE!r}"
+            )
+        return value
+
+    @field_validator("planned_send_start", mode="before")
+    @classmethod
+    def _when(cls, value: object) -> object:
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            raise ValueError(f"{value} has no time of day; write e.g. '{value} 09:00'")
+        if isinstance(value, str):
+            text = value.strip()
+            if re.fullmatch(r"\d{4}-?\d{2}-?\d{2}", text):
+                raise ValueError(f"{value!r} has no time of day; write e.g. '{text} 09:00'")
+            try:
+                return dt.datetime.fromisoformat(text)
+            except ValueError:
+                raise ValueError(
+                    f"{value!r} is not a date and time; write e.g. '2027-03-16 09:00'"
+                ) from None
+        return value
+
+    @model_validator(mode="after")
+    def _localise(self) -> Campaign:
+        """A naive planned start is local time in the send windows' time zone."""
+        zone = self.send_windows.zone
+        start = self.planned_send_start
+        local = start.replace(tzinfo=zone) if start.tzinfo is None else start.astimezone(zone)
+        object.__setattr__(self, "planned_send_start", local)
+        return self
+
+    @property
+    def source(self) -> str | None:
+        """The file this campaign was loaded from, if any."""
+        return self._source
+
+    @property
+    def category_label(self) -> str:
+        return CATEGORIES[self.category]
+
+    def facts_markdown(self) -> str:
+        """:meth:`facts` as a two-column Markdown table (nothing truncated, unlike a frame)."""
+        rows = [
+            f"| {key} | {' '.join(value.split()).replace('|', '/')} |"
+            for key, value in self.facts().items()
+        ]
+        return "\n".join(["| Uppgift | Värde |", "| --- | --- |", *rows]) + "\n"
+
+    def facts(self) -> dict[str, str]:
+        """The order at a glance, with Swedish labels: for notebooks and the orderer's report."""
+        o, m, s = self.orderer, self.message, self.sending
+        template = "information (kan inte besvaras)"
+        if m.template == "questions":
+            template = f"frågor (obesvarade stängs efter {m.close_after_days} dagar)"
+        basis = RELATION_LABELS.get(self.relation.basis or "none", "ej angiven")
+        return {
+            "Kampanj": f"{self.title} ({self.name})",
+            "Beställare": ", ".join(x for x in (o.name, o.email, o.phone) if x),
+            "Ansvarig avsändare": f"{self.sender.name}, {self.sender.title},"
+            f" {self.sender.organisation}",
+            "Avsändande enhet": f"{self.unit.name or 'ej angiven'}"
+            f" ({self.unit.hsa_id or 'HSA-id saknas'})",
+            "Ärendehanterare": ", ".join(self.case_handlers) or "ej angivna",
+            "Rubrik": m.title,
+            "Kategori": self.category_label,
+            "Mall": template,
+            "Grund för relationen": basis,
+            "Bilagor": ", ".join(self.attachments) or "inga",
+            "Planerad start": f"{_WEEKDAYS_SV[self.planned_send_start.weekday()]}"
+            f" {self.planned_send_start:%Y-%m-%d %H:%M}",
+            "Sändfönster": self.send_windows.describe(),
+            "Utskick": f"{s.handlers} ärendehanterare, {s.minutes_per_file:g} min per fil,"
+            f" högst {s.part_size} per fil"
+            + (
+                f", högst {s.max_messages_per_day} meddelanden per dag"
+                if s.max_messages_per_day
+                else ""
+            ),
+        }
+
+
+def is_hsa_id(value: object) -> bool:
+    """True when ``value`` has the shape of an HSA-id (see the module docstring)."""
+    return (
+        isinstance(value, str)
+        and len(value) <= HSA_ID_MAX_LENGTH
+        and HSA_ID_RE.fullmatch(value) is not None
+    )
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _models_in(annotation: object) -> list[type[BaseModel]]:
+    """The pydantic models inside an annotation (through Optional, list, Annotated, unions)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    found: list[type[BaseModel]] = []
+    if get_origin(annotation) is not None:
+        for arg in get_args(annotation):
+            found.extend(_models_in(arg))
+    return found
+
+
+def _resolve(
+    loc: tuple[Any, ...], unknown_key: bool = False
+) -> tuple[type[BaseModel] | None, Any, str]:
+    """Walk an error location through the model.
+
+    Returns the model holding the last key (for an unknown key: the model it was found in),
+    that key's FieldInfo (None if unknown), and the path to show, e.g. ``message.purpose``,
+    ``case_handlers[0]`` or ``target.source[SqlSource].query`` (a union member in brackets).
+    """
+    candidates: list[type[BaseModel]] = [Campaign]
+    model: type[BaseModel] | None = Campaign
+    info = None
+    path = ""
+    for i, part in enumerate(loc):
+        if isinstance(part, int):
+            path += f"[{part}]"
+            continue
+        match = [m for m in candidates if part in m.model_fields]
+        if match:
+            model = match[0]
+            info = model.model_fields[part]
+            candidates = _models_in(info.annotation)
+            path += f".{part}" if path else str(part)
+            continue
+        named = [m for m in candidates if m.__name__ == part]
+        if named:  # a union member tag that pydantic puts into the location
+            candidates = named
+            path += f"[{part}]"
+            continue
+        if unknown_key and i == len(loc) - 1 and candidates:  # a key the model does not know
+            model, info = candidates[0], None
+            path += f".{part}" if path else str(part)
+            candidates = []
+            continue
+        path += f"[{part}]"  # a tag for a plain type, e.g. 'str' in str | SqlSource
+        info = None
+    return model, info, path
+
+
+def _short(value: object, limit: int = 60) -> str:
+    """A value for an error message, shortened; never a personnummer in full."""
+    text = repr(value)
+    if find_in_text(text):
+        return "a value holding a personnummer (not shown)"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _problems(exc: ValidationError) -> list[str]:
+    """Pydantic errors as lines: field path, what was wrong, what is expected."""
+    lines = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        model, info, path = _resolve(loc, unknown_key=err["type"] == "extra_forbidden")
+        path = path or "(top level)"
+        hint = info.description if info is not None else None
+        kind = err["type"]
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        if kind == "missing":
+            lines.append(f"{path}: field required — {hint or 'add this key'}")
+        elif kind == "extra_forbidden":
+            parent = path.rpartition(".")[0] or "the top level"
+            known = ", ".join(model.model_fields) if model is not None else "?"
+            lines.append(f"{path}: unknown key; the keys known at {parent} are: {known}")
+        elif kind.startswith("value_error") or kind == "assertion_error":
+            lines.append(f"{path}: {msg}")
+        else:
+            got = f" (got {_short(err.get('input'))})" if "input" in err else ""
+            expected = f" — expected: {hint}" if hint else ""
+            lines.append(f"{path}: {msg}{got}{expected}")
+        if find_in_text(lines[-1]):  # never echo a personnummer typed into the YAML
+            where = path if not find_in_text(path) else path.rpartition(".")[0] or "(top level)"
+            expected = f" — expected: {hint}" if hint else ""
+            lines[-1] = f"{where}: a value holding a personnummer (not shown){expected}"
+    return lines
+
+
+def parse_campaign(data: Mapping[str, Any], source: str = "<dict>") -> Campaign:
+    """Validate a campaign mapping; errors become one :class:`CampaignError` naming ``source``."""
+    if not isinstance(data, Mapping):
+        raise CampaignError(
+            f"{source}: a campaign must be a mapping of keys (name:, title:, …), got"
+            f" {type(data).__name__}",
+            source=source,
+        )
+    try:
+        campaign = Campaign.model_validate(dict(data))
+    except ValidationError as exc:
+        problems = _problems(exc)
+        raise CampaignError(
+            f"{source}: the campaign has {len(problems)} problem(s)", problems, source=source
+        ) from None
+    campaign._source = source
+    return campaign
+
+
+def load_campaign(path: str | os.PathLike[str]) -> Campaign:
+    """Read and validate a campaign YAML file; every error names the file and the field."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CampaignError(
+            f"{path}: campaign file not found (working directory {Path.cwd()})", source=str(path)
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise CampaignError(
+            f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8",
+            source=str(path),
+        ) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise CampaignError(f"{path}: not valid YAML{where}: {problem}", source=str(path)) from None
+    if data is None:
+        raise CampaignError(f"{path}: the campaign file is empty", source=str(path))
+    return parse_campaign(data, source=str(path))
+
+
+# --------------------------------------------------------------------------- guidelines
+
+
+@dataclass(frozen=True)
+class Guideline:
+    """Where a rule comes from: a seed document and a sentence quoted from it."""
+
+    seed: str
+    document: str
+    quote: str
+
+    def cite(self) -> str:
+        return f'seed {self.seed} ({self.document}): "{self.quote}"'
+
+
+_DOCS = {
+    "000": "Region Uppsala, Skicka ärende till invånare via 1177",
+    "001": "Region Kalmar län, Riktlinje för omvänt ärendeflöde",
+    "003": "Inera, Riktlinjer för nyttjande av tjänsten 1177 inkorg",
+    "004": "Region Jönköpings län, Meddelandefunktion i 1177 (invånarärende)",
+}
+
+
+def _g(seed: str, quote: str) -> Guideline:
+    return Guideline(seed, _DOCS[seed], quote)
+
+
+# Quotes in proper Swedish; seeds 000 and 001 are OCR'd text with lost diacritics.
+G000_FORBIDDEN = _g(
+    "000",
+    "Funktionen får inte användas för allmänna informationsutskick, enkäter, marknadsföring"
+    " eller för utskick om forskningsstudier.",
+)
+G000_HANDLER = _g("000", "Vem ska skicka informationen (ärendehanterare)?")
+G000_COMMUNICATOR = _g(
+    "000", "Rubrik och innehåll för utskick definieras och godkänns av kommunikatör"
+)
+G001_SURVEY_EXCEPTION = _g(
+    "001",
+    "utvärderingar eller enkätutskick till patienter, till exempel gällande upplevelse av"
+    " vårdbesök. Undantag kan göras om överenskommelse har gjorts med patienten om deltagande.",
+)
+G001_ALL_PATIENTS = _g(
+    "001",
+    "Till exempel information om öppet hus eller information som vänder sig till mottagningens"
+    " samtliga patienter.",
+)
+G001_CARE_RELATION = _g(
+    "001",
+    "Alla meddelanden som skickas till invånare via omvänt ärendeflöde ska komma från en"
+    " mottagning/enhet som invånaren har en vårdrelation till",
+)
+G003_CONTENT = _g(
+    "003",
+    "Varje meddelande måste innehålla tydlig information om vilken mottagning/vårdenhet"
+    " (HSA-id krävs) som är avsändare, vad syftet med meddelandet är, hur eventuella svar ska"
+    " användas och var man vänder sig med eventuella frågor.",
+)
+G003_RELATION = _g(
+    "003",
+    "1177 inkorg får endast användas då mottagningen och patienten/invånaren har en etablerad"
+    " relation och en pågående kontakt",
+)
+G003_INERA = _g(
+    "003",
+    "I dessa fall ska utskick anmälas till Inera på förhand via detta formulär och får endast"
+    " skickas efter godkännande.",
+)
+G003_REGION_SENDER = _g(
+    "003", "I detta fall är regionen avsändare och meddelandet går inte att svara på."
+)
+G003_TIMES = _g("003", "Meddelanden ska även skickas under passande tider (ej nattetid).")
+G004_FORMATS = _g(
+    "004",
+    "Filen måste vara i format pdf, jpg eller png och finnas sparad så att du når den via"
+    " utforskaren.",
+)
+G004_ATTACHMENTS = _g(
+    "004",
+    "Det går (men rekommenderas ej!) att bifoga olika typer av bilagor när du skickar ett"
+    " meddelande via 1177.",
+)
+G004_EVENINGS = _g(
+    "004", "undvik därför att skicka meddelanden på kvällar, helger eller tidiga morgnar."
+)
+G004_OTHER_CHANNEL = _g(
+    "004", "Är det en kallelse eller liknande så behöver ni kontakta invånaren på annat sätt."
+)
+
+
+# --------------------------------------------------------------------------- findings
+
+Severity = Literal["error", "warning"]
+_STATUS = {"ok": "OK", "warning": "VARNING", "error": "FEL"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule applied to one campaign: passed or not, and why, in words for analysts."""
+
+    check: str
+    label: str
+    severity: Severity
+    passed: bool
+    message: str
+    guideline: Guideline
+
+    @property
+    def status(self) -> str:
+        """'ok', 'warning' or 'error' (the severity, when the rule is broken)."""
+        return "ok" if self.passed else self.severity
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "check": self.check,
+            "label": self.label,
+            "severity": self.severity,
+            "passed": self.passed,
+            "status": self.status,
+            "message": self.message,
+            "seed": self.guideline.seed,
+            "document": self.guideline.document,
+            "quote": self.guideline.quote,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Finding:
+        guideline = Guideline(str(data["seed"]), str(data["document"]), str(data["quote"]))
+        return cls(
+            check=str(data["check"]),
+            label=str(data["label"]),
+            severity=data["severity"],
+            passed=bool(data["passed"]),
+            message=str(data["message"]),
+            guideline=guideline,
+        )
+
+
+Outcome = tuple[bool, str] | tuple[bool, str, Guideline]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A named guideline rule: its severity, its source, and the test it applies."""
+
+    id: str
+    label: str
+    severity: Severity
+    guideline: Guideline
+    test: Callable[[Campaign], Outcome]
+
+    def apply(self, campaign: Campaign) -> Finding:
+        outcome = self.test(campaign)
+        guideline = outcome[2] if len(outcome) == 3 else self.guideline
+        return Finding(self.id, self.label, self.severity, outcome[0], outcome[1], guideline)
+
+
+RULES: list[Rule] = []
+
+
+def _rule(
+    id: str, label: str, severity: Severity, guideline: Guideline
+) -> Callable[[Callable[[Campaign], Outcome]], Callable[[Campaign], Outcome]]:
+    def register(test: Callable[[Campaign], Outcome]) -> Callable[[Campaign], Outcome]:
+        RULES.append(Rule(id, label, severity, guideline, test))
+        return test
+
+    return register
+
+
+def _exempt(c: Campaign) -> bool:
+    """Screening, vaccination and region-wide messages need no ongoing contact (seed 003)."""
+    return c.relation.basis in ("screening", "vaccination", "region_wide")
+
+
+# ---- errors
+
+
+@_rule("forbidden_category", "Tillåten typ av utskick", "error", G000_FORBIDDEN)
+def _forbidden_category(c: Campaign) -> Outcome:
+    label = f"'{c.category}' ({c.category_label})"
+    if c.category not in FORBIDDEN_CATEGORIES:
+        return True, f"Kategorin {label} är tillåten."
+    if c.category == "survey" and c.relation.patient_agreement:
+        return (
+            True,
+            f"Enkät, men med överenskommelse med patienterna om deltagande"
+            f" ({c.relation.patient_agreement}): undantaget gäller.",
+            G001_SURVEY_EXCEPTION,
+        )
+    extra = {
+        "survey": " Undantag bara om överenskommelse gjorts med patienten"
+        " (ange relation.patient_agreement).",
+        "research_recruitment": " En mottagning kan söka deltagare bland sina egna patienter"
+        " (seed 004), men Ineras riktlinje (seed 003) tillåter det inte: kräver override med skäl.",
+        "general_information": " Allmän information och massutskick hör hemma på 1177.se.",
+        "marketing": "",
+    }[c.category]
+    return False, f"Kategorin {label} får inte skickas via 1177 inkorg.{extra}"
+
+
+def _stated(value: str | None, what: str, key: str) -> Outcome:
+    if value:
+        return True, f"{what}: {_short_text(value)}"
+    return False, f"{what} saknas: fyll i {key} (varje meddelande måste ange det)."
+
+
+def _short_text(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@_rule("unit_named", "Avsändande mottagning/enhet angiven", "error", G003_CONTENT)
+def _unit_named(c: Campaign) -> Outcome:
+    return _stated(c.unit.name, "Avsändande enhet", "unit.name")
+
+
+@_rule("unit_hsa_id", "Avsändande enhets HSA-id angivet", "error", G003_CONTENT)
+def _unit_hsa_id(c: Campaign) -> Outcome:
+    if c.unit.hsa_id:
+        return True, f"HSA-id {c.unit.hsa_id} är angivet och har rätt form."
+    return False, f"HSA-id för avsändande enhet saknas: fyll i unit.hsa_id, t.ex. {HSA_ID_EXAMPLE}."
+
+
+@_rule("purpose_stated", "Syftet med meddelandet angivet", "error", G003_CONTENT)
+def _purpose(c: Campaign) -> Outcome:
+    return _stated(c.message.purpose, "Syftet", "message.purpose")
+
+
+@_rule("answer_use_stated", "Hur eventuella svar används angivet", "error", G003_CONTENT)
+def _answer_use(c: Campaign) -> Outcome:
+    outcome = _stated(c.message.answer_use, "Hur eventuella svar används", "message.answer_use")
+    if not outcome[0] and c.message.template == "information":
+        return False, outcome[
+            1
+        ] + " För en informationsmall: skriv att meddelandet inte kan besvaras."
+    return outcome
+
+
+@_rule("contact_stated", "Vart man vänder sig med frågor angivet", "error", G003_CONTENT)
+def _contact(c: Campaign) -> Outcome:
+    return _stated(c.message.contact, "Vart man vänder sig med frågor", "message.contact")
+
+
+@_rule(
+    "relation_basis",
+    "Etablerad relation och pågående kontakt, eller undantag",
+    "error",
+    G003_RELATION,
+)
+def _relation(c: Campaign) -> Outcome:
+    basis, cat = c.relation.basis, c.category
+    if basis == "established_contact":
+        return True, "Grund: etablerad relation och pågående kontakt mellan enhet och mottagare."
+    if basis in ("screening", "vaccination"):
+        if cat == basis:
+            return True, f"Grund: {RELATION_LABELS[basis]}."
+        return (
+            False,
+            f"Undantaget för {basis} gäller bara kallelser till {basis} (category: {basis}),"
+            f" inte kategorin '{cat}'.",
+        )
+    if basis == "region_wide":
+        if cat in REGION_WIDE_CATEGORIES:
+            return True, f"Grund: {RELATION_LABELS[basis]}."
+        return (
+            False,
+            "Undantaget för regionövergripande utskick gäller bara information som främjar hälsa"
+            f" eller vid kris (category: public_health eller crisis_information), inte '{cat}'.",
+        )
+    return (
+        False,
+        "Ingen etablerad relation och inget undantag (relation.basis saknas eller är 'none'):"
+        " ange established_contact, screening, vaccination eller region_wide.",
+    )
+
+
+@_rule(
+    "region_wide_inera_approval",
+    "Regionövergripande utskick anmält till och godkänt av Inera",
+    "error",
+    G003_INERA,
+)
+def _inera(c: Campaign) -> Outcome:
+    if c.relation.basis != "region_wide":
+        return True, "Ej tillämpligt: inte ett regionövergripande utskick."
+    if c.relation.inera_approval_ref:
+        return True, f"Ineras godkännande: {c.relation.inera_approval_ref}."
+    return (
+        False,
+        "Regionövergripande utskick utan Ineras godkännande: anmäl på förhand och ange"
+        " relation.inera_approval_ref.",
+    )
+
+
+@_rule(
+    "region_wide_not_answerable",
+    "Regionövergripande utskick går inte att besvara",
+    "error",
+    G003_REGION_SENDER,
+)
+def _region_template(c: Campaign) -> Outcome:
+    if c.relation.basis != "region_wide":
+        return True, "Ej tillämpligt: inte ett regionövergripande utskick."
+    if c.message.template == "information":
+        return True, "Informationsmall: meddelandet går inte att besvara."
+    return (
+        False,
+        "Regionövergripande utskick får inte gå att besvara: använd message.template: information.",
+    )
+
+
+@_rule("attachment_types", "Bilagor i tillåtet format (pdf, jpg, png)", "error", G004_FORMATS)
+def _attachment_types(c: Campaign) -> Outcome:
+    if not c.attachments:
+        return True, "Inga bilagor."
+    bad = [a for a in c.attachments if not a.lower().endswith(ATTACHMENT_SUFFIXES)]
+    if bad:
+        return False, f"Bilagor i otillåtet format: {', '.join(bad)} (bara pdf, jpg eller png)."
+    return True, f"Alla bilagor är pdf, jpg eller png: {', '.join(c.attachments)}."
+
+
+# ---- warnings
+
+
+@_rule("attachments_discouraged", "Inga bilagor (avråds)", "warning", G004_ATTACHMENTS)
+def _attachments(c: Campaign) -> Outcome:
+    if not c.attachments:
+        return True, "Inga bilagor."
+    return (
+        False,
+        f"{len(c.attachments)} bilaga/bilagor: avråds. De måste vara tillgänglighetsanpassade"
+        " (skannade dokument är det aldrig) och är svåra att läsa i mobilen; länka hellre till"
+        " 1177.se eller skriv in texten i meddelandet.",
+    )
+
+
+@_rule(
+    "ongoing_contact_filter",
+    "Urvalet kräver pågående kontakt",
+    "warning",
+    G001_ALL_PATIENTS,
+)
+def _ongoing_contact(c: Campaign) -> Outcome:
+    t = c.target
+    if _exempt(c):
+        return (
+            True,
+            f"Ej tillämpligt: {RELATION_LABELS[c.relation.basis]} kräver inte pågående kontakt.",
+        )
+    if t.last_contact_within_days is not None:
+        return True, f"Urvalet kräver kontakt de senaste {t.last_contact_within_days} dagarna."
+    if t.last_contact_between is not None:
+        first, last = t.last_contact_between
+        return True, f"Urvalet kräver kontakt mellan {first} och {last}."
+    if t.include_lists:
+        return (
+            True,
+            "Urvalet bygger på listor (target.include_lists): se till att de bara har patienter"
+            " med pågående kontakt.",
+        )
+    if not t.diagnosis_prefixes:
+        return (
+            False,
+            "Urvalet saknar filter på senaste kontakt och på diagnos: det liknar 'mottagningens"
+            " samtliga patienter'. Lägg till target.last_contact_within_days.",
+        )
+    return (
+        False,
+        "Urvalet saknar filter på senaste kontakt: pågående kontakt krävs. Lägg till"
+        " target.last_contact_within_days eller target.last_contact_between.",
+    )
+
+
+@_rule("send_time", "Utskick under passande tider", "warning", G004_EVENINGS)
+def _send_time(c: Campaign) -> Outcome:
+    from inkorg_kit.schedule import outside_window_codes, outside_windows
+
+    when = c.planned_send_start
+    shown = f"{_WEEKDAYS_SV[when.weekday()]} {when:%Y-%m-%d %H:%M}"
+    windows = c.send_windows
+    reason = outside_windows([when], windows)[0]
+    if reason is not None:
+        code = outside_window_codes([when], windows)[0]
+        return (
+            False,
+            f"Planerad start {shown} ligger utanför sändfönstret: {reason}"
+            f" (sändfönster {windows.describe()})."
+            " Aviseringar plingar i mottagarnas telefoner.",
+            G003_TIMES if code == "night" else G004_EVENINGS,
+        )
+    # The configured window may be wider than the guideline allows (evenings, weekends).
+    fitting = SendWindows(timezone=windows.timezone)
+    reason = outside_windows([when], fitting)[0]
+    if reason is not None:
+        code = outside_window_codes([when], fitting)[0]
+        return (
+            False,
+            f"Planerad start {shown} ligger inom det inställda sändfönstret men utanför passande"
+            f" tider: {reason} (passande: {fitting.describe()}).",
+            G003_TIMES if code == "night" else G004_EVENINGS,
+        )
+    return True, f"Planerad start {shown} ligger inom sändfönstret: {windows.describe()}."
+
+
+@_rule(
+    "survey_agreement",
+    "Överenskommelse med patienten vid enkät",
+    "warning",
+    G001_SURVEY_EXCEPTION,
+)
+def _survey_agreement(c: Campaign) -> Outcome:
+    if c.category not in ("prom_prem", "survey"):
+        return True, "Ej tillämpligt: inte en enkät."
+    if c.relation.patient_agreement:
+        return True, f"Överenskommelse med patienterna: {c.relation.patient_agreement}."
+    if c.category == "survey":
+        return False, "Enkät utan angiven överenskommelse med patienterna (se även felet ovan)."
+    return (
+        False,
+        "PROM/PREM är tillåtet (seed 003), men enkäter om upplevelse av vårdbesök bör bygga på"
+        " en överenskommelse med patienten: ange relation.patient_agreement.",
+    )
+
+
+@_rule(
+    "unit_in_target",
+    "Mottagarna har vårdrelation till avsändande enhet",
+    "warning",
+    G001_CARE_RELATION,
+)
+def _unit_in_target(c: Campaign) -> Outcome:
+    if _exempt(c):
+        return True, f"Ej tillämpligt: {RELATION_LABELS[c.relation.basis]}."
+    if not c.unit.hsa_id:
+        return True, "Kan inte jämföras: unit.hsa_id saknas (se felet ovan)."
+    if not c.target.units:
+        return (
+            False,
+            "Urvalet är inte begränsat till avsändande enhet (target.units är tomt): mottagarna"
+            f" ska ha vårdrelation till {c.unit.hsa_id}.",
+        )
+    if c.unit.hsa_id not in c.target.units:
+        return (
+            False,
+            f"Avsändande enhet {c.unit.hsa_id} finns inte bland urvalets enheter"
+            f" ({', '.join(c.target.units)}).",
+        )
+    return True, f"Urvalet gäller patienter vid avsändande enhet {c.unit.hsa_id}."
+
+
+@_rule("other_channel", "Annan kanal för den som inte läser", "warning", G004_OTHER_CHANNEL)
+def _other_channel(c: Campaign) -> Outcome:
+    if c.followup.other_channel:
+        return True, f"Annan kanal: {_short_text(c.followup.other_channel)}"
+    if c.category not in NEEDS_OTHER_CHANNEL:
+        return True, "Ej tillämpligt: inte en kallelse eller liknande."
+    return (
+        False,
+        f"{c.category_label}: bestäm hur den som inte läser (eller saknar inloggning) nås på annat"
+        " sätt; ange followup.other_channel.",
+    )
+
+
+@_rule("case_handlers", "Ärendehanterare utsedda", "warning", G000_HANDLER)
+def _handlers(c: Campaign) -> Outcome:
+    if c.case_handlers:
+        return True, f"Ärendehanterare: {', '.join(c.case_handlers)}."
+    return False, "Inga ärendehanterare angivna: vem skickar? Ange case_handlers."
+
+
+@_rule(
+    "communicator_approval",
+    "Rubrik och text godkända av kommunikatör",
+    "warning",
+    G000_COMMUNICATOR,
+)
+def _communicator(c: Campaign) -> Outcome:
+    if c.message.approved_by:
+        return True, f"Godkänt av {c.message.approved_by}."
+    return False, "Ingen kommunikatör har godkänt rubrik och text: ange message.approved_by."
+
+
+# --------------------------------------------------------------------------- the report
+
+
+def _now() -> str:
+    return dt.datetime.now(ZoneInfo("Europe/Stockholm")).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class Override:
+    """A person's written decision to go ahead despite errors; goes into the manifest."""
+
+    campaign: str
+    reason: str
+    errors: tuple[str, ...]
+    messages: tuple[str, ...]
+    overridden_at: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "campaign": self.campaign,
+            "reason": self.reason,
+            "errors": list(self.errors),
+            "messages": list(self.messages),
+            "overridden_at": self.overridden_at,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Override:
+        return cls(
+            campaign=str(data["campaign"]),
+            reason=str(data["reason"]),
+            errors=tuple(data["errors"]),
+            messages=tuple(data.get("messages", ())),
+            overridden_at=str(data["overridden_at"]),
+        )
+
+
+REPORT_FILES = {
+    "json": "campaign_check.json",
+    "markdown": "campaign_check.md",
+    "csv": "campaign_check.csv",
+}
+
+
+@dataclass
+class CheckReport:
+    """Every rule applied to one campaign; the checklist notebook 00 shows and later steps read."""
+
+    campaign: str
+    title: str
+    findings: tuple[Finding, ...]
+    checked_at: str = field(default_factory=_now)
+    override: Override | None = None
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.status == "error"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.status == "warning"]
+
+    @property
+    def passed(self) -> list[Finding]:
+        return [f for f in self.findings if f.passed]
+
+    @property
+    def ok(self) -> bool:
+        """True when no rule of severity error is broken (warnings allowed)."""
+        return not self.errors
+
+    def finding(self, check_id: str) -> Finding:
+        for f in self.findings:
+            if f.check == check_id:
+                return f
+        raise KeyError(f"no check {check_id!r}; known: {', '.join(f.check for f in self.findings)}")
+
+    def summary(self) -> str:
+        """One Swedish line: how many passed, warnings, errors."""
+        text = (
+            f"{len(self.passed)} av {len(self.findings)} kontroller godkända,"
+            f" {len(self.warnings)} varning(ar), {len(self.errors)} fel."
+        )
+        if self.errors and self.override is not None:
+            text += f" Felen är åsidosatta: {self.override.reason}"
+        return text
+
+    def to_frame(self) -> pl.DataFrame:
+        """One row per check; errors first, then warnings, then passed."""
+        order = {"error": 0, "warning": 1, "ok": 2}
+        rows = sorted((f.to_dict() for f in self.findings), key=lambda row: order[row["status"]])
+        schema = {
+            "check": pl.String,
+            "label": pl.String,
+            "severity": pl.String,
+            "passed": pl.Boolean,
+            "status": pl.String,
+            "message": pl.String,
+            "seed": pl.String,
+            "document": pl.String,
+            "quote": pl.String,
+        }
+        return pl.DataFrame(rows, schema=schema, orient="row")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "campaign": self.campaign,
+            "title": self.title,
+            "checked_at": self.checked_at,
+            "ok": self.ok,
+            "counts": {
+                "checks": len(self.findings),
+                "passed": len(self.passed),
+                "warnings": len(self.warnings),
+                "errors": len(self.errors),
+            },
+            "override": self.override.to_dict() if self.override else None,
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+    def to_json(self, path: str | os.PathLike[str]) -> Path:
+        """Write the report as JSON (atomically); later notebooks read it with from_json."""
+        text = json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
+        return _atomic_write_text(Path(path), text)
+
+    @classmethod
+    def from_json(cls, path: str | os.PathLike[str]) -> CheckReport:
+        """Read a report written by :meth:`to_json` (e.g. by notebook 00 into the run folder)."""
+        path = Path(path)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise CampaignError(
+                f"{path}: no campaign check report; run notebook 00_campaign_check first",
+                source=str(path),
+            ) from None
+        override = data.get("override")
+        return cls(
+            campaign=data["campaign"],
+            title=data["title"],
+            findings=tuple(Finding.from_dict(f) for f in data["findings"]),
+            checked_at=data["checked_at"],
+            override=Override.from_dict(override) if override else None,
+        )
+
+    def to_markdown(self) -> str:
+        """The checklist for people: a heading, the summary, a table with the guidelines."""
+
+        def cell(text: str) -> str:
+            return " ".join(str(text).split()).replace("|", "\\|")
+
+        lines = [
+            f"## Kontroll mot riktlinjerna: {cell(self.title)} (`{self.campaign}`)",
+            "",
+            self.summary(),
+            "",
+        ]
+        if self.override is not None:
+            lines += [
+                f"**Åsidosatt** {self.override.overridden_at}:"
+                f" {cell(self.override.reason)} (fel: {', '.join(self.override.errors)})",
+                "",
+            ]
+        lines += ["| Resultat | Kontroll | Meddelande | Riktlinje |", "| --- | --- | --- | --- |"]
+        for row in self.to_frame().iter_rows(named=True):
+            source = f'seed {row["seed"]}: "{row["quote"]}"'
+            lines.append(
+                f"| {_STATUS[row['status']]} | {cell(row['label'])} (`{row['check']}`)"
+                f" | {cell(row['message'])} | {cell(source)} |"
+            )
+        return "\n".join(lines) + "\n"
+
+    def to_csv(self, path: str | os.PathLike[str]) -> Path:
+        """The table as CSV (UTF-8 with BOM, so Excel shows å, ä, ö)."""
+        buffer = self.to_frame().write_csv()
+        return _atomic_write_text(Path(path), "\ufeff" + buffer)
+
+    def write(
+        self, run_dir: str | os.PathLike[str], *, override_reason: str | None = None
+    ) -> dict[str, Path]:
+        """Write JSON, Markdown and CSV into ``run_dir``; records an override if one is given.
+
+        Writing never raises on guideline errors: the analyst gets the checklist either way.
+        Call :meth:`require_ok` afterwards to stop the run.
+        """
+        if self.errors and (override_reason or "").strip():
+            self._record_override(override_reason or "")
+        folder = Path(run_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        return {
+            "json": self.to_json(folder / REPORT_FILES["json"]),
+            "markdown": _atomic_write_text(folder / REPORT_FILES["markdown"], self.to_markdown()),
+            "csv": self.to_csv(folder / REPORT_FILES["csv"]),
+        }
+
+    def _record_override(self, reason: str) -> Override:
+        reason = " ".join(reason.split())
+        if self.override is not None and self.override.reason == reason:
+            return self.override
+        self.override = Override(
+            campaign=self.campaign,
+            reason=reason,
+            errors=tuple(f.check for f in self.errors),
+            messages=tuple(f.message for f in self.errors),
+            overridden_at=_now(),
+        )
+        return self.override
+
+    def require_ok(self, override_reason: str | None = None) -> Override | None:
+        """Go/no-go for steps that write recipient files.
+
+        No errors: returns None. Errors and a non-empty ``override_reason``: returns (and
+        records) an :class:`Override` for the manifest. Errors, no reason, but an override
+        already recorded in this report (e.g. given to notebook 00): returns that. Otherwise
+        raises :class:`CampaignError` listing each error with its guideline.
+        """
+        errors = self.errors
+        if not errors:
+            return None
+        if (override_reason or "").strip():
+            return self._record_override(override_reason or "")
+        if self.override is not None and set(self.override.errors) >= {f.check for f in errors}:
+            return self.override
+        problems = [f"{f.check}: {f.message} — {f.guideline.cite()}" for f in errors]
+        raise CampaignError(
+            f"campaign {self.campaign!r} breaks {len(errors)} guideline rule(s); fix the campaign,"
+            " or give override_reason with a written reason to go ahead anyway (it is recorded"
+            " in the manifest)",
+            problems,
+        )
+
+
+def check(campaign: Campaign) -> CheckReport:
+    """Apply every rule in :data:`RULES` to the campaign; never raises on a broken rule."""
+    findings = tuple(rule.apply(campaign) for rule in RULES)
+    return CheckReport(campaign=campaign.name, title=campaign.title, findings=findings)
+
+
+def ensure_sendable(
+    source: Campaign | CheckReport | str | os.PathLike[str],
+    override_reason: str | None = None,
+) -> Override | None:
+    """Refuse to go on with a campaign that has errors, unless a written reason is given.
+
+    ``source`` is a campaign, a report, a campaign YAML or a ``campaign_check.json``. Returns
+    None when there are no errors, else the :class:`Override` to record in the manifest.
+    """
+    if isinstance(source, Campaign):
+        report = check(source)
+    elif isinstance(source, CheckReport):
+        report = source
+    else:
+        path = Path(source)
+        report = (
+            CheckReport.from_json(path)
+            if path.suffix.lower() == ".json"
+            else check(load_campaign(path))
+        )
+    return report.require_ok(override_reason)
+
+
+def _atomic_write_text(path: Path, text: str) -> Path:
+    """Write via a temporary file in the same folder and rename: never a half-written report."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
