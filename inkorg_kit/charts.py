@@ -9,6 +9,7 @@ the offline SVG renderer (vl-convert), which also gives stable outputs for nbval
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 import altair as alt
@@ -16,6 +17,7 @@ import polars as pl
 
 if TYPE_CHECKING:
     from inkorg_kit.reach import ReachResult
+    from inkorg_kit.schedule import SendPlan
 
 
 def use_offline_renderer() -> None:
@@ -128,4 +130,365 @@ def read_over_time(curve: pl.DataFrame) -> alt.Chart:
             ],
         )
         .properties(title="Kampanjens förväntade läskurva", width=560)
+    )
+
+
+# --- recipient files (inkorg_kit.recipients) ----------------------------------------------
+
+_FUNNEL_COLOURS = {
+    "input_rows": "#4c78a8",
+    "rejected": "#e45756",
+    "duplicates": "#f58518",
+    "excluded": "#b279a2",
+    "sent_out": "#54a24b",
+}
+
+
+def recipient_parts(files: pl.DataFrame, part_size: int = 250) -> alt.LayerChart:
+    """Personnummer per import file as bars, with the file limit as a red line.
+
+    Takes :attr:`inkorg_kit.recipients.Delivery.files` or :meth:`~inkorg_kit.recipients.Parts.table`
+    (one row per file: counts only). Over 60 files, shows how many files have each size instead.
+    """
+    frame = files if isinstance(files, pl.DataFrame) else pl.from_pandas(files)
+    grouped = "group" in frame.columns and frame["group"].drop_nulls().len() > 0
+    limit = alt.Chart(pl.DataFrame({"limit": [part_size]})).mark_rule(
+        color="#e45756", strokeDash=[4, 3]
+    )
+    if frame.height > 60:
+        data = frame.group_by("rows").agg(pl.len().alias("files")).sort("rows")
+        bars = (
+            alt.Chart(data)
+            .mark_bar()
+            .encode(
+                x=alt.X("rows:Q", title="Personnummer i filen", scale=alt.Scale(domainMin=0)),
+                y=alt.Y("files:Q", title="Antal filer"),
+                tooltip=[
+                    alt.Tooltip("rows:Q", title="Personnummer per fil"),
+                    alt.Tooltip("files:Q", title="Filer", format=",d"),
+                ],
+            )
+        )
+        return (bars + limit.encode(x="limit:Q")).properties(
+            title=f"{frame.height} filer: storlek (gräns {part_size})", width=520
+        )
+    label = pl.format("del {}/{}", pl.col("part"), pl.col("part_count"))
+    if grouped:
+        label = pl.format("{} · {}", pl.col("group"), label)
+    data = frame.select(
+        label.alias("file"),
+        pl.col("group").fill_null("") if grouped else pl.lit("").alias("group"),
+        "rows",
+    )
+    bars = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("rows:Q", title="Personnummer i filen", scale=alt.Scale(domainMin=0)),
+            y=alt.Y("file:N", sort=None, title=None, axis=alt.Axis(labelLimit=320)),
+            color=alt.Color("group:N", title="Grupp", legend=alt.Legend(orient="bottom"))
+            if grouped
+            else alt.value("#4c78a8"),
+            tooltip=[
+                alt.Tooltip("file:N", title="Fil"),
+                alt.Tooltip("rows:Q", title="Personnummer"),
+            ],
+        )
+    )
+    return (bars + limit.encode(x="limit:Q")).properties(
+        title=f"Personnummer per fil (gräns {part_size})", width=460
+    )
+
+
+def recipient_funnel(funnel: pl.DataFrame) -> alt.LayerChart:
+    """The cleaning funnel from :func:`inkorg_kit.recipients.funnel_frame`: input, rejected by
+    reason, duplicates, sent out (counts only), each bar labelled with its count."""
+    frame = funnel if isinstance(funnel, pl.DataFrame) else pl.from_pandas(funnel)
+    data = frame.select("step", "label", "count")
+    steps = [s for s in _FUNNEL_COLOURS if s in set(data["step"].to_list())]
+    base = alt.Chart(data).encode(
+        x=alt.X("count:Q", title="Rader", axis=alt.Axis(format=",d")),
+        y=alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelLimit=360)),
+    )
+    bars = base.mark_bar().encode(
+        color=alt.Color(
+            "step:N",
+            legend=None,
+            scale=alt.Scale(domain=steps, range=[_FUNNEL_COLOURS[s] for s in steps]),
+        ),
+        tooltip=[
+            alt.Tooltip("label:N", title="Steg"),
+            alt.Tooltip("count:Q", title="Rader", format=",d"),
+        ],
+    )
+    counts = base.mark_text(align="left", dx=4).encode(text=alt.Text("count:Q", format=",d"))
+    return (bars + counts).properties(title="Från inläst lista till mottagarfiler", width=460)
+
+
+# --- send plan (inkorg_kit.schedule) ------------------------------------------------------
+
+_WEEKDAYS_SHORT_SV = ("mån", "tis", "ons", "tor", "fre", "lör", "sön")
+_GANTT_MAX_BARS = 4000  # Altair stops at 5,000 rows: merge bars beyond this
+_GANTT_DAY_ROWS = 10  # up to this many send days: one row per day, clock time across
+
+
+def _plan_bars(files: pl.DataFrame) -> tuple[pl.DataFrame, str]:
+    """Bars for the Gantt chart: one per file, or merged runs, or one per handler and day.
+
+    Returns the bars (``handler``, ``start``, ``end`` as naive local time, ``files``, ``rows``,
+    ``label``) and what a bar is, in Swedish, for the title.
+    """
+    local = files.select(
+        pl.col("handler").cast(pl.String),
+        pl.col("file_name").cast(pl.String),
+        pl.col("rows").cast(pl.Int64),
+        pl.col("start").dt.replace_time_zone(None),
+        pl.col("end").dt.replace_time_zone(None),
+    ).sort("handler", "start")
+    if local.height <= _GANTT_MAX_BARS:
+        return local.select(
+            "handler",
+            "start",
+            "end",
+            pl.lit(1, dtype=pl.Int64).alias("files"),
+            "rows",
+            pl.col("file_name").alias("label"),
+        ), "en stapel per fil"
+    new_run = (pl.col("start") != pl.col("end").shift(1)).fill_null(True)
+    runs = (
+        local.with_columns(run=new_run.cast(pl.Int64).cum_sum().over("handler"))
+        .group_by("handler", "run")
+        .agg(
+            pl.col("start").min(),
+            pl.col("end").max(),
+            pl.len().cast(pl.Int64).alias("files"),
+            pl.col("rows").sum(),
+            pl.col("file_name").first().alias("first"),
+            pl.col("file_name").last().alias("last"),
+        )
+    )
+    what = "en stapel per obruten följd av filer"
+    if runs.height > _GANTT_MAX_BARS:
+        runs = local.group_by("handler", pl.col("start").dt.date().alias("day")).agg(
+            pl.col("start").min(),
+            pl.col("end").max(),
+            pl.len().cast(pl.Int64).alias("files"),
+            pl.col("rows").sum(),
+            pl.col("file_name").first().alias("first"),
+            pl.col("file_name").last().alias("last"),
+        )
+        what = "en stapel per handläggare och dag"
+    bars = runs.sort("handler", "start").select(
+        "handler",
+        "start",
+        "end",
+        "files",
+        "rows",
+        pl.concat_str(pl.col("first"), pl.lit(" … "), pl.col("last")).alias("label"),
+    )
+    return bars, what
+
+
+def send_plan_gantt(plan: SendPlan | pl.DataFrame) -> alt.FacetChart | alt.Chart:
+    """The send plan as a Gantt chart: one row per case handler, bars over time.
+
+    Takes a :class:`inkorg_kit.schedule.SendPlan` (or its ``files`` frame: ``file_name``,
+    ``rows``, ``handler``, ``start``, ``end``). The plan holds file names and row counts only,
+    never personnummer. Up to ten send days are drawn one under the other with clock time
+    across (nights and weekends would otherwise squeeze the bars to slivers); longer plans run
+    along one calendar axis. Tooltips give the file name (or the first and last of a merged
+    bar), the number of files and the rows.
+    """
+    files = plan.files if isinstance(getattr(plan, "files", None), pl.DataFrame) else plan
+    if not isinstance(files, pl.DataFrame):
+        files = pl.from_pandas(files)
+    missing = [c for c in ("file_name", "rows", "handler", "start", "end") if c not in files]
+    if missing:
+        raise ValueError(
+            f"send_plan_gantt needs a SendPlan or its files frame; missing columns {missing}"
+        )
+    if files.is_empty():
+        raise ValueError("send_plan_gantt: the plan has no files")
+    bars, what = _plan_bars(files)
+    handlers = [str(h) for h in getattr(plan, "handlers", ())] or list(
+        dict.fromkeys(files["handler"].cast(pl.String).to_list())
+    )
+    days = bars["start"].dt.date().unique().sort().to_list()
+    end = files["end"].max()
+    messages = f"{int(files['rows'].sum()):,}".replace(",", " ")
+    title = (
+        f"Sändplan: {files.height} filer, {messages} meddelanden, "
+        f"sista fil klar {_WEEKDAYS_SHORT_SV[end.weekday()]} {end:%Y-%m-%d %H:%M}"
+    )
+    tooltip = [
+        alt.Tooltip("handler:N", title="Handläggare"),
+        alt.Tooltip("label:N", title="Fil"),
+        alt.Tooltip("files:Q", title="Filer", format=",d"),
+        alt.Tooltip("rows:Q", title="Rader", format=",d"),
+        alt.Tooltip("start:T", title="Start", format="%Y-%m-%d %H:%M"),
+        alt.Tooltip("end:T", title="Klar", format="%H:%M"),
+    ]
+    color = alt.Color("handler:N", title="Handläggare", sort=handlers, legend=None)
+    y = alt.Y("handler:N", title=None, sort=handlers)
+    if len(days) <= _GANTT_DAY_ROWS:
+        day_labels = [f"{_WEEKDAYS_SHORT_SV[d.weekday()]} {d:%Y-%m-%d}" for d in days]
+        clock = pl.datetime(2000, 1, 3)  # one fixed day, so that every row has the same axis
+        data = bars.with_columns(
+            pl.col("start")
+            .dt.date()
+            .replace_strict(dict(zip(days, day_labels, strict=True)), return_dtype=pl.String)
+            .alias("day"),
+            (clock + (pl.col("start") - pl.col("start").dt.truncate("1d"))).alias("from"),
+            (clock + (pl.col("end") - pl.col("start").dt.truncate("1d"))).alias("to"),
+        )
+        # the x axis spans the send window (when known) and every bar
+        first = min(data["from"].min(), data["to"].min())
+        last = max(data["from"].max(), data["to"].max())
+        windows = getattr(plan, "windows", None)
+        if windows is not None:
+            first = min(first, dt.datetime.combine(dt.date(2000, 1, 3), windows.start))
+            last = max(last, dt.datetime.combine(dt.date(2000, 1, 3), windows.end))
+        domain = [
+            alt.DateTime(year=t.year, month=t.month, date=t.day, hours=t.hour, minutes=t.minute)
+            for t in (first, last)
+        ]
+        return (
+            alt.Chart(data)
+            .mark_bar(stroke="white", strokeWidth=0.5)
+            .encode(
+                x=alt.X(
+                    "from:T",
+                    title="Klockslag",
+                    axis=alt.Axis(format="%H:%M"),
+                    scale=alt.Scale(domain=domain),
+                ),
+                x2="to:T",
+                y=y,
+                color=color,
+                tooltip=tooltip,
+            )
+            .properties(width=520, height=max(20, 22 * len(handlers)))
+            .facet(
+                row=alt.Row(
+                    "day:N",
+                    sort=day_labels,
+                    title=None,
+                    header=alt.Header(labelAngle=0, labelAlign="left"),
+                )
+            )
+            .properties(title=f"{title} ({what})")
+        )
+    return (
+        alt.Chart(bars)
+        .mark_bar()
+        .encode(
+            x=alt.X("start:T", title="Datum", axis=alt.Axis(format="%d/%m")),
+            x2="end:T",
+            y=y,
+            color=color,
+            tooltip=tooltip,
+        )
+        .properties(title=f"{title} ({what})", width=560, height=max(40, 24 * len(handlers)))
+    )
+
+
+# --- follow-up (inkorg_kit.followup) ------------------------------------------------------
+
+_CURVE_MAX_ROWS = 4000  # Altair stops at 5,000 rows
+
+
+def read_rates(groups: pl.DataFrame) -> alt.VConcatChart:
+    """Read rate by group with its interval: one panel per grouping (age band, sex, ...).
+
+    Takes :func:`inkorg_kit.followup.group_table` (aggregates: one row per group), ideally
+    after :func:`inkorg_kit.report.suppress`; rows without a rate (suppressed or empty) are left
+    out. The x axis is 0-100 % in every panel so the panels compare.
+    """
+    frame = groups if isinstance(groups, pl.DataFrame) else pl.from_pandas(groups)
+    data = frame.filter(pl.col("read_rate").is_not_null()).select(
+        "dimension_label",
+        pl.col("group_label").cast(pl.String),
+        "n",
+        "read",
+        "read_rate",
+        "low",
+        "high",
+    )
+    panels = []
+    for label in data["dimension_label"].unique(maintain_order=True).to_list():
+        part = data.filter(pl.col("dimension_label") == label)
+        order = part["group_label"].to_list()
+        base = alt.Chart(part).encode(
+            y=alt.Y("group_label:N", sort=order, title=label, axis=alt.Axis(labelLimit=260))
+        )
+        x = alt.X(
+            "read_rate:Q",
+            title="Andel lästa av levererade (95 % KI)",
+            scale=alt.Scale(domain=[0, 1]),
+            axis=alt.Axis(format="%"),
+        )
+        tooltip = [
+            alt.Tooltip("group_label:N", title=label),
+            alt.Tooltip("read_rate:Q", title="Andel lästa", format=".1%"),
+            alt.Tooltip("low:Q", title="Lägre gräns", format=".1%"),
+            alt.Tooltip("high:Q", title="Övre gräns", format=".1%"),
+            alt.Tooltip("read:Q", title="Lästa", format=",d"),
+            alt.Tooltip("n:Q", title="Levererade", format=",d"),
+        ]
+        whiskers = base.mark_rule(color="#4c78a8").encode(
+            x=alt.X("low:Q", scale=alt.Scale(domain=[0, 1])), x2="high:Q"
+        )
+        points = base.mark_point(filled=True, size=60, color="#4c78a8").encode(x=x, tooltip=tooltip)
+        panels.append((whiskers + points).properties(width=420, height=max(24, 20 * part.height)))
+    if not panels:
+        empty = alt.Chart(pl.DataFrame({"text": ["Inga grupper att visa"]})).mark_text()
+        panels.append(empty.encode(text="text:N").properties(width=420, height=40))
+    return alt.vconcat(*panels).properties(title="Läsandel per grupp")
+
+
+def cumulative_reads(curves: pl.DataFrame, *, title: str | None = None) -> alt.LayerChart:
+    """Cumulative share read over days after sending (Kaplan-Meier), one line per group with
+    its pointwise interval as a band. Takes :func:`inkorg_kit.followup.read_curves`
+    (aggregates on an hour grid); thinned to stay under Altair's row limit."""
+    frame = curves if isinstance(curves, pl.DataFrame) else pl.from_pandas(curves)
+    groups = frame["group"].unique(maintain_order=True).to_list()
+    per_group = max(1, frame.height // max(len(groups), 1))
+    step = max(1, per_group * len(groups) // _CURVE_MAX_ROWS + 1)
+    data = (
+        frame.filter(pl.int_range(pl.len()).over("group") % step == 0)
+        .select(
+            "group",
+            (pl.col("hours") / 24).alias("days"),
+            "hours",
+            "read_share",
+            "low",
+            "high",
+            "n",
+        )
+        .with_columns(pl.format("{} (n={})", pl.col("group"), pl.col("n")).alias("label"))
+    )
+    labels = data["label"].unique(maintain_order=True).to_list()
+    colour = alt.Color("label:N", title=None, sort=labels, legend=alt.Legend(orient="bottom"))
+    base = alt.Chart(data).encode(
+        x=alt.X("days:Q", title="Dagar efter utskick"),
+        color=colour,
+    )
+    band = base.mark_area(opacity=0.15).encode(y="low:Q", y2="high:Q")
+    line = base.mark_line(interpolate="step-after").encode(
+        y=alt.Y(
+            "read_share:Q",
+            title="Andel lästa (Kaplan–Meier)",
+            axis=alt.Axis(format="%"),
+            scale=alt.Scale(domain=[0, 1]),
+        ),
+        tooltip=[
+            alt.Tooltip("group:N", title="Grupp"),
+            alt.Tooltip("hours:Q", title="Timmar efter utskick", format=".0f"),
+            alt.Tooltip("read_share:Q", title="Andel lästa", format=".1%"),
+            alt.Tooltip("low:Q", title="Lägre gräns", format=".1%"),
+            alt.Tooltip("high:Q", title="Övre gräns", format=".1%"),
+        ],
+    )
+    return (band + line).properties(
+        title=title or "Andel som läst, efter tid sedan utskicket", width=520, height=300
     )

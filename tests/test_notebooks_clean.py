@@ -27,6 +27,18 @@ def test_notebook_is_committed_clean(path: Path):
     assert notebook["metadata"].get("kernelspec", {}).get("name") == "python3", path.name
     tagged = [c for c in code_cells if "parameters" in c.get("metadata", {}).get("tags", [])]
     assert len(tagged) == 1, f"{path.name}: needs exactly one cell tagged 'parameters'"
+    assigned = {
+        line.split("=", 1)[0].strip()
+        for line in "".join(tagged[0]["source"]).splitlines()
+        if "=" in line and not line.lstrip().startswith("#")
+    }
+    import papermill as pm
+
+    seen = set(pm.inspect_notebook(str(path)))
+    assert assigned == seen, (
+        f"{path.name}: papermill cannot see parameters {sorted(assigned - seen)} "
+        "(its parser skips a line whose comment holds '=' or quotes)"
+    )
     assert "password" not in "".join(tagged[0]["source"]).lower().replace("password_env", ""), (
         f"{path.name}: a password must never be a parameter (papermill writes parameters out)"
     )
