@@ -142,9 +142,9 @@ def run_campaign(
         params: dict[str, object] = {"campaign_file": str(campaign_file), "run_dir": str(run_dir)}
         if step == STEPS[4]:
             if simulate_status_export:
-                from inkorg_kit import synth
+                from inkorg_kit import synth_status
 
-                status_export = synth.write_status_export(run_dir, campaign)
+                status_export = synth_status.write_status_export(run_dir, campaign)
             if status_export is None:
                 print(
                     f"step {step} waits for a status export from Personalverktyget; after "

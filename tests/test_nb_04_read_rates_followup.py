@@ -1,0 +1,109 @@
+"""notebooks/04_read_rates_followup.ipynb under papermill, and `inkorg-kit report` (cron)."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+from conftest import REPO, assert_no_personnummer, notebook_text, run_notebook
+from test_followup import build_run
+
+from inkorg_kit import cli, reach, recipients, synth_status
+from inkorg_kit.campaign import load_campaign
+
+NOTEBOOK = "04_read_rates_followup.ipynb"
+PARAMS = REPO / "params" / "demo" / "04_read_rates_followup.yaml"
+DEMO = REPO / "params" / "demo" / "campaign.yaml"
+REPORT = "blodtryck-solbacka-2027_uppfoljning.html"
+
+pytestmark = pytest.mark.slow
+
+
+def _run_folder(tmp_path: Path) -> Path:
+    run = tmp_path / "run"
+    build_run(run, 1200)
+    synth_status.write_status_export(run, load_campaign(DEMO), seed=4, outsiders=1)
+    return run
+
+
+def test_notebook_is_committed_thin_and_parameterised() -> None:
+    nb = nbformat.read(REPO / "notebooks" / NOTEBOOK, as_version=4)
+    assert nb.metadata["kernelspec"] == {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(not c.get("outputs") and c.get("execution_count") is None for c in code)
+    params = [c for c in code if "parameters" in c.metadata.get("tags", [])]
+    assert len(params) == 1
+    namespace: dict = {}
+    exec(params[0].source, namespace)
+    defaults = {k: v for k, v in namespace.items() if not k.startswith("__")}
+    assert defaults == {
+        "campaign_file": "params/demo/campaign.yaml",
+        "run_dir": "out/demo",
+        "status_export": "",
+        "report_dir": "",
+        "unread_after_working_hours": 24,
+        "min_group_size": 5,
+        "assumptions_file": "params/reach_defaults.yaml",
+        "exported_at": "",
+    }
+    # papermill sees every parameter (a comment it cannot parse would hide one from cli)
+    import papermill as pm
+
+    assert set(pm.inspect_notebook(str(REPO / "notebooks" / NOTEBOOK))) == set(defaults)
+    assert set(yaml.safe_load(PARAMS.read_text(encoding="utf-8"))) == set(defaults)
+
+
+def test_notebook_writes_lists_fit_and_report_without_personnummer(tmp_path: Path) -> None:
+    run = _run_folder(tmp_path)
+    reports = tmp_path / "reports"
+    out = run_notebook(
+        NOTEBOOK,
+        tmp_path / "nb",
+        params_file=PARAMS,
+        parameters={"run_dir": str(run), "report_dir": str(reports)},
+    )
+    html = reports / REPORT
+    assert html.is_file()
+    text = notebook_text(out)
+    assert_no_personnummer(text, str(out))
+    assert_no_personnummer(html.read_text(encoding="utf-8"), str(html))
+    assert "image/svg+xml" in text  # the charts are shown, offline
+    assert "Läsandel" in text and "Rapport:" in text
+    # the follow-up lists, written like recipient files
+    for name in ("unread-after-24h", "failed"):
+        assert recipients.verify(run / "followup" / name).ok
+    letters = run / "followup" / "followup_letters.csv"
+    assert stat.S_IMODE(letters.stat().st_mode) == 0o600
+    fitted = reach.load_assumptions(run / "fitted_reach.yaml")
+    assert fitted.fitted_from is not None and fitted.fitted_from.n == 1200
+    assert_no_personnummer(
+        (run / "followup" / "followup_manifest.json").read_text(encoding="utf-8"), "manifest"
+    )
+
+
+def test_cli_report_runs_into_a_dated_folder(tmp_path: Path, monkeypatch, capsys) -> None:
+    run = _run_folder(tmp_path)
+    monkeypatch.chdir(REPO)
+    code = cli.main(["report", str(DEMO), "--run-dir", str(run)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    reports = sorted((run / "reports").glob("*/" + REPORT))
+    assert len(reports) == 1 and f"report: {reports[0]}" in captured.out
+    assert (reports[0].parent / NOTEBOOK).is_file()  # the executed notebook beside it
+
+
+def test_cli_report_fails_clearly_without_an_export(tmp_path: Path, monkeypatch, capsys) -> None:
+    run = tmp_path / "run"
+    build_run(run, 20)
+    monkeypatch.chdir(REPO)
+    code = cli.main(["report", str(DEMO), "--run-dir", str(run)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "StatusExportError" in err and "status_export" in err and "does not exist" in err
