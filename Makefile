@@ -41,8 +41,10 @@ test: install
 demo: install
 	$(BIN)/inkorg-kit demo
 
+# The file browser shows notebooks/; kernels start in the repo root, where the notebooks'
+# relative paths (params/…, out/…) point.
 lab: install
-	$(BIN)/jupyter lab --notebook-dir=. notebooks/
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --MappingKernelManager.root_dir=$(CURDIR)
 
 bench: install
 	$(BIN)/python benchmarks/bench_pnr.py
