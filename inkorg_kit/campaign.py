@@ -527,10 +527,13 @@ def _resolve(
 
 def _short(value: object, limit: int = 60) -> str:
     """A value for an error message, shortened; never a personnummer in full."""
-    text = repr(value)
+    text = _URL_PASSWORD.sub(r"\1***@", repr(value))  # a database URL's password stays hidden
     if find_in_text(text):
         return "a value holding a personnummer (not shown)"
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_URL_PASSWORD = re.compile(r"(\w[\w+.-]*://[^:/@\s'\"]*:)[^@\s'\"]*@")
 
 
 def _problems(exc: ValidationError) -> list[str]:

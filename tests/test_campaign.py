@@ -647,3 +647,12 @@ def test_load_errors_never_echo_a_personnummer(demo_data: dict, reference_dir: P
             mutated(demo_data, mutate)
         assert_no_personnummer(str(raised.value), "CampaignError")
         assert "personnummer (not shown)" in str(raised.value)
+
+
+def test_errors_never_echo_a_database_password(demo_data: dict) -> None:
+    data = copy.deepcopy(demo_data)
+    data["target"]["source"] = {"url": "postgresql://analyst:hemligt-losen@db.example/vard", "q": 1}
+    with pytest.raises(CampaignError) as caught:
+        parse_campaign(data, "kampanj.yaml")
+    assert "hemligt-losen" not in str(caught.value)
+    assert "hemligt-losen" not in "\n".join(caught.value.problems)
