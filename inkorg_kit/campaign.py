@@ -342,6 +342,9 @@ class Followup(BaseModel):
     )
 
 
+RUNS_DIR = "out"  # run folders live under out/ (git-ignored)
+
+
 class Campaign(BaseModel):
     """One campaign: the order (seed 000), the message, the target group and the sending."""
 
@@ -421,6 +424,14 @@ class Campaign(BaseModel):
     @property
     def category_label(self) -> str:
         return CATEGORIES[self.category]
+
+    def run_folder(self, run_dir: str | os.PathLike[str] | None = None) -> Path:
+        """The campaign's run folder: ``run_dir`` if given, else ``out/<name>``.
+
+        One default for the notebooks, ``inkorg-kit run`` and ``make lab``, so each step finds
+        what the one before wrote however it was started.
+        """
+        return Path(run_dir) if run_dir else Path(RUNS_DIR) / self.name
 
     def facts_markdown(self) -> str:
         """:meth:`facts` as a two-column Markdown table (nothing truncated, unlike a frame)."""

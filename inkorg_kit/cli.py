@@ -60,7 +60,8 @@ class RunResult:
         candidates = {
             "recipient archive": sorted(self.run_dir.glob("*.7z")),
             "recipient manifest": [self.run_dir / "recipients" / "manifest.csv"],
-            "send plan": [self.run_dir / "send_plan.csv", self.run_dir / "send_plan.ics"],
+            "send plan": [self.run_dir / "send_plan.csv"],
+            "send plan calendar": [self.run_dir / "send_plan.ics"],
             "report": sorted(self.run_dir.glob("report*/*.html"))
             + sorted(self.run_dir.glob("*.html")),
         }
@@ -70,6 +71,24 @@ class RunResult:
             if existing:
                 found[label] = existing[-1]
         return found
+
+
+def _local_kernel_manager() -> type:
+    """A kernel manager that talks to its kernel over local sockets, not TCP.
+
+    Executed notebooks hold campaign data; IPC sockets are files only this user can open (and
+    the kernel's "running over TCP without encryption" warning no longer alarms the analyst).
+    """
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import CaselessStrEnum
+
+    class LocalKernelManager(AsyncKernelManager):
+        # IPC sockets exist on POSIX only; Windows keeps TCP on localhost
+        transport = CaselessStrEnum(
+            ["tcp", "ipc"], default_value="ipc" if os.name == "posix" else "tcp"
+        )
+
+    return LocalKernelManager
 
 
 def _declared_parameters(notebook: Path) -> set[str]:
@@ -114,6 +133,7 @@ def run_step(
             cwd=str(Path.cwd()),
             kernel_name="python3",
             progress_bar={"desc": step, "leave": True} if progress else False,
+            kernel_manager_class=_local_kernel_manager(),
         )
     except PapermillExecutionError as error:
         raise StepFailed(

@@ -19,9 +19,12 @@ windows. Reads after the export time show as unread.
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import io as stdio
 import os
+import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -336,3 +339,33 @@ def write_status_export(
     else:
         failed_path.unlink(missing_ok=True)
     return folder
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m inkorg_kit.synth_status params/demo/campaign.yaml``: a synthetic export.
+
+    For running notebook 04 on its own in the demo (``inkorg-kit demo`` does this itself).
+    """
+    from inkorg_kit.campaign import load_campaign
+
+    parser = argparse.ArgumentParser(
+        prog="python -m inkorg_kit.synth_status",
+        description="Write a synthetic status export into a campaign's run folder.",
+    )
+    parser.add_argument("campaign", type=Path, help="the campaign YAML")
+    parser.add_argument("--run-dir", help="default: out/<campaign name>")
+    parser.add_argument("--seed", type=int, default=0, help="random seed")
+    args = parser.parse_args(argv)
+    campaign = load_campaign(args.campaign)
+    run_dir = campaign.run_folder(args.run_dir)
+    try:
+        folder = write_status_export(run_dir, campaign, seed=args.seed)
+    except (OSError, ValueError) as error:
+        print(f"synth_status: {_pnr.mask_in_text(str(error))}", file=sys.stderr)
+        return 2
+    print(f"synthetic status export written to {folder}/")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

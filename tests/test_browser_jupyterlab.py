@@ -104,7 +104,7 @@ def build_kit_copy(root: Path) -> dict[str, Path]:
 
 def write_status_export(kit: Path) -> None:
     """Before 04: the status export Personalverktyget would give after sending (synthetic, as
-    in ``make demo``), where 04 looks by default (``out/demo/status_export/``)."""
+    in ``make demo``), where 04 looks by default (``<run folder>/status_export/``)."""
     from inkorg_kit import synth_status
     from inkorg_kit.campaign import load_campaign
 
@@ -112,7 +112,7 @@ def write_status_export(kit: Path) -> None:
     os.chdir(kit)  # the campaign's paths are relative to the kit's root, as in the notebooks
     try:
         campaign = load_campaign(Path("params/demo/campaign.yaml"))
-        synth_status.write_status_export(Path("out/demo"), campaign)
+        synth_status.write_status_export(campaign.run_folder(), campaign)
     finally:
         os.chdir(here)
 
@@ -394,8 +394,8 @@ def test_analyst_runs_every_notebook_in_jupyterlab_offline(tmp_path: Path) -> No
                             [*missing, f"{step}: Run All failed ({outcome.describe()}); see {shot}"]
                         )
                         + "\nThe notebooks run in order, each reading what the one before "
-                        "wrote into out/demo, with paths relative to the kit's root: the kernel "
-                        "must start there (`make lab`'s options decide where)."
+                        "wrote into out/<campaign>, with paths relative to the kit's root: the "
+                        "kernel must start there (`make lab`'s options decide where)."
                     )
                 (SCREENSHOT_DIR / f"{step}_FAILED.png").unlink(missing_ok=True)
                 charts = assert_offline_outputs(page, step)

@@ -656,3 +656,10 @@ def test_errors_never_echo_a_database_password(demo_data: dict) -> None:
         parse_campaign(data, "kampanj.yaml")
     assert "hemligt-losen" not in str(caught.value)
     assert "hemligt-losen" not in "\n".join(caught.value.problems)
+
+
+def test_run_folder_defaults_to_out_and_the_campaign_name(demo_data: dict) -> None:
+    demo = parse_campaign(demo_data, "kampanj.yaml")
+    assert demo.run_folder() == Path("out") / "blodtryck-solbacka-2027"
+    assert demo.run_folder("") == Path("out") / "blodtryck-solbacka-2027"
+    assert demo.run_folder("out/annan") == Path("out/annan")

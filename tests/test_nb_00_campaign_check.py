@@ -48,7 +48,7 @@ def test_notebook_is_committed_thin_and_parameterised() -> None:
     defaults = {k: v for k, v in namespace.items() if not k.startswith("__")}
     assert defaults == {
         "campaign_file": "params/demo/campaign.yaml",
-        "run_dir": "out/demo",
+        "run_dir": "",
         "override_reason": "",
     }
     # the papermill params file sets exactly the notebook's parameters

@@ -25,7 +25,7 @@ PARAMS = REPO / "params" / "demo" / "01_target_group.yaml"
 DEMO = REPO / "params" / "demo" / "campaign.yaml"
 DEFAULTS = {
     "campaign_file": "params/demo/campaign.yaml",
-    "run_dir": "out/demo",
+    "run_dir": "",
     "source": "",
     "reference_date": "",
 }

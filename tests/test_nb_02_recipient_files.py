@@ -27,7 +27,7 @@ DEFAULTS = {
     "campaign_file": "params/demo/campaign.yaml",
     "input_file": "",
     "pnr_column": "personnummer",
-    "run_dir": "out/demo",
+    "run_dir": "",
     "part_size": 250,
     "order": "pnr",
     "group_by": "",

@@ -51,8 +51,8 @@ def test_notebook_is_committed_thin_and_parameterised() -> None:
     defaults = {k: v for k, v in namespace.items() if not k.startswith("__")}
     assert defaults == {
         "campaign_file": "params/demo/campaign.yaml",
-        "run_dir": "out/demo",
-        "assumptions_file": "params/reach_defaults.yaml",
+        "run_dir": "",
+        "assumptions_file": "",
         "draws": 2000,
         "seed": 2026,
         "interactive": "auto",

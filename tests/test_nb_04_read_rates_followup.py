@@ -45,12 +45,12 @@ def test_notebook_is_committed_thin_and_parameterised() -> None:
     defaults = {k: v for k, v in namespace.items() if not k.startswith("__")}
     assert defaults == {
         "campaign_file": "params/demo/campaign.yaml",
-        "run_dir": "out/demo",
+        "run_dir": "",
         "status_export": "",
         "report_dir": "",
         "unread_after_working_hours": 24,
         "min_group_size": 5,
-        "assumptions_file": "params/reach_defaults.yaml",
+        "assumptions_file": "",
         "exported_at": "",
     }
     # papermill sees every parameter (a comment it cannot parse would hide one from cli)

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 
 
 def test_there_are_notebooks():
@@ -46,3 +47,21 @@ def test_notebook_is_committed_clean(path: Path):
     assert "password" not in without_env_name.lower(), (
         f"{path.name}: a password must never be a parameter (papermill writes parameters out)"
     )
+
+
+def test_readme_explains_every_notebook_parameter() -> None:
+    """The README's parameter table names each notebook's parameters, and no others."""
+    import papermill as pm
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## Parameters", 1)[1].split("\n## ", 1)[0]
+    listed: dict[str, set[str]] = {}
+    for which, name in re.findall(r"^\| (all|\d\d) \| `(\w+)` \|", table, re.M):
+        listed.setdefault(which, set()).add(name)
+    for notebook in NOTEBOOKS:
+        declared = set(pm.inspect_notebook(str(notebook)))
+        documented = listed.get(notebook.name[:2], set()) | listed.get("all", set())
+        assert declared == documented, (
+            f"README ## Parameters and {notebook.name} differ: "
+            f"undocumented {sorted(declared - documented)}, stale {sorted(documented - declared)}"
+        )
