@@ -255,28 +255,22 @@ def _plan_bars(files: pl.DataFrame) -> tuple[pl.DataFrame, str]:
             pl.col("file_name").alias("label"),
         ), "en stapel per fil"
     new_run = (pl.col("start") != pl.col("end").shift(1)).fill_null(True)
+    bar = (  # one bar: from its first file's start to its last file's end
+        pl.col("start").min(),
+        pl.col("end").max(),
+        pl.len().cast(pl.Int64).alias("files"),
+        pl.col("rows").sum(),
+        pl.col("file_name").first().alias("first"),
+        pl.col("file_name").last().alias("last"),
+    )
     runs = (
         local.with_columns(run=new_run.cast(pl.Int64).cum_sum().over("handler"))
         .group_by("handler", "run")
-        .agg(
-            pl.col("start").min(),
-            pl.col("end").max(),
-            pl.len().cast(pl.Int64).alias("files"),
-            pl.col("rows").sum(),
-            pl.col("file_name").first().alias("first"),
-            pl.col("file_name").last().alias("last"),
-        )
+        .agg(*bar)
     )
     what = "en stapel per obruten följd av filer"
     if runs.height > _GANTT_MAX_BARS:
-        runs = local.group_by("handler", pl.col("start").dt.date().alias("day")).agg(
-            pl.col("start").min(),
-            pl.col("end").max(),
-            pl.len().cast(pl.Int64).alias("files"),
-            pl.col("rows").sum(),
-            pl.col("file_name").first().alias("first"),
-            pl.col("file_name").last().alias("last"),
-        )
+        runs = local.group_by("handler", pl.col("start").dt.date().alias("day")).agg(*bar)
         what = "en stapel per handläggare och dag"
     bars = runs.sort("handler", "start").select(
         "handler",

@@ -925,6 +925,28 @@ class Outcomes:
         )
 
 
+def age_band_and_sex(day: dt.date, *, unknown_sex: str | None = None) -> list[pl.Expr]:
+    """``age_band`` and ``sex`` from the target group where known, else from ``pnr``.
+
+    The target group's own values win (they were computed for the campaign); residents it
+    does not hold get them from the personnummer, at ``day``.
+    """
+    from inkorg_kit.reach import UNKNOWN_BAND, age_band
+
+    return [
+        pl.coalesce(
+            pl.col("age_band").cast(pl.String),
+            age_band(_pnr.age_at(pl.col("pnr"), day)).cast(pl.String),
+            pl.lit(UNKNOWN_BAND),
+        ).alias("age_band"),
+        pl.coalesce(
+            pl.col("sex").cast(pl.String).str.to_uppercase().replace({"K": "F"}),
+            _pnr.legal_sex(pl.col("pnr")),
+            pl.lit(unknown_sex, pl.String),
+        ).alias("sex"),
+    ]
+
+
 def reconcile(
     export: StatusExport,
     run_dir: str | os.PathLike[str] | None = None,
@@ -939,7 +961,6 @@ def reconcile(
     when present) or ``recipients`` (and ``target``) as frames. Age band and sex missing from
     the target come from the personnummer (age on the export day).
     """
-    from inkorg_kit.reach import UNKNOWN_BAND, age_band
 
     warnings = list(export.warnings)
     if recipients is None:
@@ -975,18 +996,8 @@ def reconcile(
         joined = joined.with_columns(
             pl.lit(None, pl.String).alias(c) for c in ("age_band", "sex", "unit")
         )
-    day = export.exported_at.date()
     joined = joined.with_columns(
-        pl.coalesce(
-            pl.col("age_band").cast(pl.String),
-            age_band(_pnr.age_at(pl.col("pnr"), day)).cast(pl.String),
-            pl.lit(UNKNOWN_BAND),
-        ).alias("age_band"),
-        pl.coalesce(
-            pl.col("sex").cast(pl.String).str.to_uppercase().replace({"K": "F"}),
-            _pnr.legal_sex(pl.col("pnr")),
-            pl.lit(UNKNOWN),
-        ).alias("sex"),
+        *age_band_and_sex(export.exported_at.date(), unknown_sex=UNKNOWN),
         pl.coalesce(pl.col("unit").cast(pl.String), pl.col("group"), pl.lit(UNKNOWN)).alias("unit"),
     )
     stamp = export.exported_at

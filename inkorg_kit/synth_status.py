@@ -145,7 +145,7 @@ def status_export(
     ``unsent_files`` leaves the last files out of the export (not sent yet); ``outsiders``
     adds residents who were never in the campaign (other messages from the same unit).
     """
-    from inkorg_kit.reach import AGE_BANDS, UNKNOWN_BAND, age_band, load_assumptions
+    from inkorg_kit.reach import AGE_BANDS, UNKNOWN_BAND, load_assumptions
     from inkorg_kit.schedule import parse_datetime
 
     root = Path(run_dir)
@@ -163,17 +163,7 @@ def status_export(
         people = people.join(target.select("pnr", "age_band", "sex"), on="pnr", how="left")
     else:
         people = people.with_columns(pl.lit(None, pl.String).alias(x) for x in ("age_band", "sex"))
-    people = people.with_columns(
-        pl.coalesce(
-            pl.col("age_band").cast(pl.String),
-            age_band(_pnr.age_at(pl.col("pnr"), day)).cast(pl.String),
-            pl.lit(UNKNOWN_BAND),
-        ).alias("age_band"),
-        pl.coalesce(
-            pl.col("sex").cast(pl.String).str.to_uppercase().replace({"K": "F"}),
-            _pnr.legal_sex(pl.col("pnr")),
-        ).alias("sex"),
-    )
+    people = people.with_columns(fu.age_band_and_sex(day))
     if not set(people["age_band"].unique().to_list()) <= {*AGE_BANDS, UNKNOWN_BAND}:
         raise ValueError(f"age bands must be among {AGE_BANDS} or {UNKNOWN_BAND!r}")
     people = people.with_columns(_send_times(root, people, c))

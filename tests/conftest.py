@@ -77,3 +77,33 @@ def assert_no_personnummer(text: str, where: str) -> None:
 
     found = find_in_text(text)
     assert not found, f"{where} contains {len(found)} unmasked personnummer, e.g. {found[:3]}"
+
+
+def committed_defaults(notebook: str, params_file: Path) -> dict:
+    """The defaults of ``notebooks/<notebook>``'s parameters cell, after checking the shape
+    every notebook must have: committed without outputs, one cell tagged ``parameters`` with a
+    comment on each line, every parameter visible to papermill (its parser silently drops a
+    line it cannot read, and then ``inkorg-kit`` cannot set it), and a demo params file that
+    sets exactly those parameters."""
+    import nbformat
+    import papermill as pm
+    import yaml
+
+    path = REPO / "notebooks" / notebook
+    nb = nbformat.read(path, as_version=4)
+    assert nb.metadata["kernelspec"] == {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(not c.get("outputs") and c.get("execution_count") is None for c in code)
+    params = [c for c in code if "parameters" in c.metadata.get("tags", [])]
+    assert len(params) == 1, f"{notebook}: needs exactly one cell tagged 'parameters'"
+    assert all("#" in line for line in params[0].source.splitlines()), "a comment each"
+    namespace: dict = {}
+    exec(params[0].source, namespace)
+    defaults = {k: v for k, v in namespace.items() if not k.startswith("__")}
+    assert set(pm.inspect_notebook(str(path))) == set(defaults)
+    assert set(yaml.safe_load(Path(params_file).read_text(encoding="utf-8"))) == set(defaults)
+    return defaults

@@ -45,6 +45,13 @@ def _env() -> dict[str, str]:
     return env
 
 
+def _run(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """As a new user's shell runs it: the project's venv first on PATH, no password set."""
+    return subprocess.run(
+        command, cwd=cwd, env=_env(), capture_output=True, text=True, timeout=900, check=False
+    )
+
+
 def _holds_pnr(path: Path, run: Path) -> bool:
     relative = path.relative_to(run)
     return any(relative.match(pattern) for pattern in HOLDS_PNR)
@@ -66,15 +73,7 @@ def _scan_run_folder(run: Path) -> int:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess]:
     where = tmp_path_factory.mktemp("demo")
-    done = subprocess.run(
-        [str(BIN / "inkorg-kit"), "demo"],
-        cwd=where,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
+    done = _run([str(BIN / "inkorg-kit"), "demo"], where)
     assert done.returncode == 0, (
         f"inkorg-kit demo failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     )
@@ -159,15 +158,7 @@ def test_readme_papermill_block_runs_each_notebook_on_its_own(tmp_path: Path) ->
     shutil.copytree(REPO / "notebooks", tmp_path / "notebooks")
     shutil.copytree(REPO / "params", tmp_path / "params")
     script = "set -euo pipefail\n" + "\n".join(c.replace(".venv/bin/", f"{BIN}/") for c in commands)
-    done = subprocess.run(
-        ["bash", "-c", script],
-        cwd=tmp_path,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
+    done = _run(["bash", "-c", script], tmp_path)
     assert done.returncode == 0, (
         f"README block failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
     )

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import nbformat
 import pytest
 import yaml
-from conftest import REPO, assert_no_personnummer, notebook_text, run_notebook
+from conftest import REPO, assert_no_personnummer, committed_defaults, notebook_text, run_notebook
 from papermill.exceptions import PapermillExecutionError
 
 NOTEBOOK = "00_campaign_check.ipynb"
@@ -33,26 +32,11 @@ def _forbidden_campaign(tmp_path: Path) -> Path:
 
 
 def test_notebook_is_committed_thin_and_parameterised() -> None:
-    nb = nbformat.read(REPO / "notebooks" / NOTEBOOK, as_version=4)
-    assert nb.metadata["kernelspec"] == {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    assert all(not c.get("outputs") and c.get("execution_count") is None for c in code)
-    params = [c for c in code if "parameters" in c.metadata.get("tags", [])]
-    assert len(params) == 1
-    namespace: dict = {}
-    exec(params[0].source, namespace)
-    defaults = {k: v for k, v in namespace.items() if not k.startswith("__")}
-    assert defaults == {
+    assert committed_defaults(NOTEBOOK, PARAMS) == {
         "campaign_file": "params/demo/campaign.yaml",
         "run_dir": "",
         "override_reason": "",
     }
-    # the papermill params file sets exactly the notebook's parameters
-    assert set(yaml.safe_load(PARAMS.read_text(encoding="utf-8"))) == set(defaults)
 
 
 def test_demo_campaign_runs_and_writes_the_report(tmp_path: Path) -> None:

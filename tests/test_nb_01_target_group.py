@@ -13,8 +13,7 @@ from pathlib import Path
 import nbformat
 import polars as pl
 import pytest
-import yaml
-from conftest import REPO, assert_no_personnummer, notebook_text, run_notebook
+from conftest import REPO, assert_no_personnummer, committed_defaults, notebook_text, run_notebook
 from papermill.exceptions import PapermillExecutionError
 
 from inkorg_kit import synth, target
@@ -39,22 +38,10 @@ def region_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def test_notebook_is_committed_thin_and_parameterised() -> None:
-    nb = nbformat.read(REPO / "notebooks" / NOTEBOOK, as_version=4)
-    assert nb.metadata["kernelspec"] == {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    assert all(not c.get("outputs") and c.get("execution_count") is None for c in code)
-    params = [c for c in code if "parameters" in c.metadata.get("tags", [])]
-    assert len(params) == 1
-    namespace: dict = {}
-    exec(params[0].source, namespace)
-    assert {k: v for k, v in namespace.items() if not k.startswith("__")} == DEFAULTS
-    assert set(yaml.safe_load(PARAMS.read_text(encoding="utf-8"))) == set(DEFAULTS)
+    assert committed_defaults(NOTEBOOK, PARAMS) == DEFAULTS
     # thin: library calls, no loops over data, no file writing of its own
-    source = "\n".join(c.source for c in code)
+    code = nbformat.read(REPO / "notebooks" / NOTEBOOK, as_version=4).cells
+    source = "\n".join(c.source for c in code if c.cell_type == "code")
     assert "open(" not in source and "write_parquet" not in source
 
 

@@ -11,10 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import nbformat
 import pytest
-import yaml
-from conftest import REPO, assert_no_personnummer, notebook_text, run_notebook
+from conftest import REPO, assert_no_personnummer, committed_defaults, notebook_text, run_notebook
 from papermill.exceptions import PapermillExecutionError
 from test_recipients import PASSWORD, messy_list, run_7z, target_run
 
@@ -66,22 +64,7 @@ def _scan(nb_path: Path, run_dir: Path) -> None:
 
 
 def test_notebook_is_committed_thin_and_parameterised() -> None:
-    nb = nbformat.read(REPO / "notebooks" / NOTEBOOK, as_version=4)
-    assert nb.metadata["kernelspec"] == {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    assert all(not c.get("outputs") and c.get("execution_count") is None for c in code)
-    params = [c for c in code if "parameters" in c.metadata.get("tags", [])]
-    assert len(params) == 1
-    assert all("#" in line for line in params[0].source.splitlines())  # a comment each
-    namespace: dict = {}
-    exec(params[0].source, namespace)
-    defaults = {k: v for k, v in namespace.items() if not k.startswith("__")}
-    assert defaults == DEFAULTS
-    assert set(yaml.safe_load(PARAMS.read_text(encoding="utf-8"))) == set(DEFAULTS)
+    assert committed_defaults(NOTEBOOK, PARAMS) == DEFAULTS
 
 
 def test_demo_params_make_files_manifest_and_archive(

@@ -5,12 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import nbformat
-import papermill as pm
 import polars as pl
 import pytest
 import yaml
-from conftest import REPO, assert_no_personnummer, notebook_text, run_notebook
+from conftest import REPO, assert_no_personnummer, committed_defaults, notebook_text, run_notebook
 from papermill.exceptions import PapermillExecutionError
 from test_widgets import CAMPAIGN, PEOPLE, make_run_dir
 
@@ -35,21 +33,7 @@ def _scan_run(nb_path: Path, run_dir: Path) -> None:
 
 
 def test_notebook_is_committed_thin_and_parameterised() -> None:
-    nb = nbformat.read(REPO / "notebooks" / NOTEBOOK, as_version=4)
-    assert nb.metadata["kernelspec"] == {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    assert all(not c.get("outputs") and c.get("execution_count") is None for c in code)
-    params = [c for c in code if "parameters" in c.metadata.get("tags", [])]
-    assert len(params) == 1
-    assert all(line.count("#") >= 1 for line in params[0].source.splitlines())  # a comment each
-    namespace: dict = {}
-    exec(params[0].source, namespace)
-    defaults = {k: v for k, v in namespace.items() if not k.startswith("__")}
-    assert defaults == {
+    assert committed_defaults(NOTEBOOK, PARAMS) == {
         "campaign_file": "params/demo/campaign.yaml",
         "run_dir": "",
         "assumptions_file": "",
@@ -61,11 +45,7 @@ def test_notebook_is_committed_thin_and_parameterised() -> None:
         "minutes_per_file": 0,
         "compare_send_times": ["2027-03-19 15:30", "2027-03-16 09:00"],
     }
-    # papermill (and so the inkorg-kit command) must see every parameter: its parser gives up
-    # on lines whose comment holds "=" or quotes, and then drops the parameter silently
-    assert set(pm.inspect_notebook(str(REPO / "notebooks" / NOTEBOOK))) == set(defaults)
     demo = yaml.safe_load(PARAMS.read_text(encoding="utf-8"))
-    assert set(demo) == set(defaults)
     assert demo["interactive"] is False  # scheduled runs are static whatever the detection says
 
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
-import nbformat
 import pytest
-import yaml
-from conftest import REPO, assert_no_personnummer, notebook_text, run_notebook
+from conftest import REPO, assert_no_personnummer, committed_defaults, notebook_text, run_notebook
 from test_followup import build_run
 
 from inkorg_kit import cli, reach, recipients, synth_status
@@ -30,20 +28,7 @@ def _run_folder(tmp_path: Path) -> Path:
 
 
 def test_notebook_is_committed_thin_and_parameterised() -> None:
-    nb = nbformat.read(REPO / "notebooks" / NOTEBOOK, as_version=4)
-    assert nb.metadata["kernelspec"] == {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    assert all(not c.get("outputs") and c.get("execution_count") is None for c in code)
-    params = [c for c in code if "parameters" in c.metadata.get("tags", [])]
-    assert len(params) == 1
-    namespace: dict = {}
-    exec(params[0].source, namespace)
-    defaults = {k: v for k, v in namespace.items() if not k.startswith("__")}
-    assert defaults == {
+    assert committed_defaults(NOTEBOOK, PARAMS) == {
         "campaign_file": "params/demo/campaign.yaml",
         "run_dir": "",
         "status_export": "",
@@ -53,11 +38,6 @@ def test_notebook_is_committed_thin_and_parameterised() -> None:
         "assumptions_file": "",
         "exported_at": "",
     }
-    # papermill sees every parameter (a comment it cannot parse would hide one from cli)
-    import papermill as pm
-
-    assert set(pm.inspect_notebook(str(REPO / "notebooks" / NOTEBOOK))) == set(defaults)
-    assert set(yaml.safe_load(PARAMS.read_text(encoding="utf-8"))) == set(defaults)
 
 
 def test_notebook_writes_lists_fit_and_report_without_personnummer(tmp_path: Path) -> None:
