@@ -212,7 +212,31 @@ def run_demo(*, progress: bool = True) -> RunResult:
     return run_campaign(DEMO_CAMPAIGN, simulate_status_export=True, progress=progress)
 
 
+def _print_funnel(run_dir: Path, examples: int = 5) -> None:
+    """The target group's funnel and a few rejected values (masked), as notebook 01 wrote them."""
+    import polars as pl
+
+    funnel_csv, rejected_csv = run_dir / "target_funnel.csv", run_dir / "target_rejected.csv"
+    if not funnel_csv.exists():
+        return
+    print("\ntarget group funnel:")
+    for step, label, removed, remaining in (
+        pl.read_csv(funnel_csv).select("step", "label", "removed", "remaining").iter_rows()
+    ):
+        if step in ("rows_in", "target_group"):
+            print(f"  {label:62s} {remaining:>10,}")
+        elif removed:
+            print(f"  {label:62s} {-removed:>10,}")
+    if rejected_csv.exists():
+        rejected = pl.read_csv(rejected_csv, infer_schema=False).head(examples)
+        for first_row, reason, value in rejected.select(
+            "first_row", "reason", "value_masked"
+        ).iter_rows():
+            print(f"  e.g. data row {int(first_row) + 1:,}: {value!r} ({reason})")
+
+
 def _print_result(result: RunResult) -> None:
+    _print_funnel(result.run_dir)
     print(f"\nrun folder: {result.run_dir}")
     for label, path in result.artefacts().items():
         print(f"  {label:20s} {path}")

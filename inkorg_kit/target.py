@@ -329,10 +329,12 @@ class TargetResult:
         }
 
     def write(self, run_dir: str | os.PathLike[str]) -> dict[str, Path]:
-        """Write ``target_group.parquet`` (private), ``target_funnel.csv`` and ``.json``.
+        """Write ``target_group.parquet``, ``target_funnel.csv`` and ``.json``, and
+        ``target_rejected.csv`` (each distinct rejected value, masked, with its reason, row
+        count and first 0-based row: the analyst's list of what to fix in the source).
 
-        All three are written atomically with owner-only permissions (the funnel holds counts
-        only, but it sits in a folder of sensitive files).
+        All are written atomically with owner-only permissions (the funnel holds counts only,
+        but it sits in a folder of sensitive files).
         """
         from inkorg_kit._private import (
             atomic_private_path,
@@ -345,11 +347,14 @@ class TargetResult:
             "target_group": folder / "target_group.parquet",
             "funnel_csv": folder / "target_funnel.csv",
             "funnel_json": folder / "target_funnel.json",
+            "rejected_csv": folder / "target_rejected.csv",
         }
         with atomic_private_path(paths["target_group"]) as tmp:
             self.group.write_parquet(tmp)
         with atomic_private_path(paths["funnel_csv"]) as tmp:
             self.funnel.write_csv(tmp)
+        with atomic_private_path(paths["rejected_csv"]) as tmp:
+            self.rejected.write_csv(tmp)
         write_private_text(
             paths["funnel_json"],
             json.dumps(self.funnel_record(), ensure_ascii=False, indent=2) + "\n",

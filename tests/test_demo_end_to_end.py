@@ -84,7 +84,9 @@ def test_demo_prints_the_artefacts_and_they_exist(demo) -> None:
     where, done = demo
     printed = dict(
         (m.group(1).strip(), Path(m.group(2)))
-        for m in re.finditer(r"^  (\w[\w ]+?)\s{2,}(\S+)$", done.stdout, re.M)
+        for m in re.finditer(
+            r"^  (\w[\w ]+?)\s{2,}(\S+)$", done.stdout.split("\nrun folder:")[-1], re.M
+        )
     )
     assert set(printed) == {
         "recipient archive",
@@ -96,6 +98,9 @@ def test_demo_prints_the_artefacts_and_they_exist(demo) -> None:
     for label, path in printed.items():
         assert (where / path).is_file(), f"{label}: {path} printed but missing"
         assert (where / path).is_relative_to(where / RUN), path
+    # the funnel and masked examples of what was rejected, where to find them in the extract
+    assert re.search(r"^  målgrupp\s+\d", done.stdout, re.M), done.stdout
+    assert re.search(r"e\.g\. data row [\d,]+: '\d{8}-\*{4}' \(bad_checksum\)", done.stdout)
     # progress per notebook, masked console
     for step in ("00_campaign_check", "04_read_rates_followup"):
         assert step in done.stderr
