@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import json
+import re
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -332,6 +335,178 @@ def test_fast_path_agrees_with_the_general_path(values):
     fast = pnr._clean(text, REF, True)
     general = pnr._clean(text, REF, True, fast_path=False)
     assert fast.equals(general)
+
+
+@st.composite
+def nearly_plain(draw):
+    """YYYYMMDD-NNNC or 12 digits, maybe with one character changed (by a byte just outside
+    the digits, a separator, a space, or a character of two or three bytes)."""
+    digits = draw(st.text("0123456789", min_size=12, max_size=12))
+    text = draw(st.sampled_from([digits[:8] + "-" + digits[8:], digits]))
+    if draw(st.booleans()):
+        i = draw(st.integers(0, len(text) - 1))
+        text = text[:i] + draw(st.sampled_from("-+/:@ 0\u00e9\uff10")) + text[i + 1 :]
+    return text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(nearly_plain() | st.none(), max_size=30))
+def test_plain_rows_are_read_exactly(values):
+    """The byte-level reading of the plain shapes against a regular expression."""
+    plain, canonical, date, nnnc = pnr._plain(pl.Series(values, dtype=pl.String))
+    for i, value in enumerate(values):
+        is_canonical = value is not None and re.fullmatch(r"[0-9]{8}-[0-9]{4}", value)
+        # 12 digits from year 1000 on (a leading 0 is left to the general path, which rejects it)
+        is_plain = is_canonical or (value is not None and re.fullmatch(r"[1-9][0-9]{11}", value))
+        assert (canonical[i], plain[i]) == (bool(is_canonical), bool(is_plain)), value
+        if is_plain:
+            assert (date[i], nnnc[i]) == (int(value[:8]), int(value[-4:])), value
+
+
+# Skatteverket test numbers in several shapes, and rejects: a pool that repeats across blocks.
+POOL = [
+    "19900101-2385",
+    "199001012385",
+    "900101-2385",
+    "19090527-9816",
+    "090527+9816",
+    "20000229-2399",
+    "000229 2399",
+    "19900101-2386",
+    "19900101-T220",
+    "\uff11\uff19\uff19\uff10\uff10\uff11\uff10\uff11\uff12\uff13\uff18\uff15",
+    "",
+    None,
+    "abc",
+]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(POOL) | st.text(alphabet=ALPHABET, max_size=15), max_size=40))
+def test_blocks_read_on_threads_agree_with_one_block(values):
+    """Large inputs are read in blocks on parallel threads; duplicates span blocks."""
+    text = pnr.as_text(values)
+    whole = pnr._clean(text, REF, True)
+    with mock.patch.object(pnr, "_BLOCK_ROWS", 3):
+        in_blocks = pnr._clean(text, REF, True)
+    assert in_blocks.equals(whole)
+
+
+NORMALISE_ALPHABET = (
+    "0123456789-+' \t"
+    "\u00a0\u2000\u3000\u0085\u1680\u2028\u200b\u200d\ufeff"  # noise
+    "\u2010\u2011\u2013\u2014\u2212\ufe58\ufe63\uff0d"  # dashes
+    "\uff10\uff11\u0661\u2460\u00b2\u0301\u0338\u203e\ufb01\u212aT"  # other look-alikes
+)
+
+
+# The normalisation as specified: NFKC on every row, then these two regular expressions.
+DASHES = r"[\u2010\u2011\u2012\u2013\u2014\u2015\u2212\uFE58\uFE63\uFF0D]"
+NOISE = r"[\s\u200B\u200C\u200D\u2060\uFEFF']"  # \s: Unicode whitespace in Rust's regex
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=NORMALISE_ALPHABET, max_size=16), max_size=30))
+def test_nfkc_is_skipped_only_where_it_would_change_nothing(values):
+    text = pl.Series(values, dtype=pl.String)
+    everything = text.str.normalize("NFKC").str.replace_all(DASHES, "-")
+    assert pnr._normalise(text).equals(everything.str.replace_all(NOISE, ""))
+
+
+def test_whitespace_is_all_that_the_regex_engine_calls_whitespace():
+    """The noise removed in one pass names every character that ``\\s`` matches."""
+    every = pl.Series([chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF])
+    assert every.filter(every.str.contains(r"^\s$")).to_list() == list(pnr._WHITESPACE)
+
+
+def _luhn_ok(ten: str) -> bool:
+    total = 0
+    for i, ch in enumerate(ten):
+        d = int(ch) * (2 if i % 2 == 0 else 1)
+        total += d - 9 if d > 9 else d
+    return total % 10 == 0
+
+
+def _by_the_rulebook(value: str, ref: dt.date, allow: bool) -> tuple[str | None, str | None]:
+    """(reason, pnr) for one value in an accepted shape, row by row from the module docstring."""
+    cent, date, sep, tail = re.fullmatch(r"(\d{2})?(\d{6})([-+]?)(\d{4})", value).groups()
+    yy, mm, dd = int(date[:2]), int(date[2:4]), int(date[4:])
+    samordning = dd >= 60
+    day = dd - 60 if samordning else dd
+    if cent is not None:
+        year = int(cent) * 100 + yy
+    else:  # the latest century not in the future; one more back for '+'
+        year = ref.year - ref.year % 100 + yy
+        year -= 100 if (year, mm, day) > (ref.year, ref.month, ref.day) else 0
+        year -= 100 if sep == "+" else 0
+    if cent == "99" or 32 <= dd <= 59:
+        return "reserve_number", None
+    if tail[:3] == "000":
+        return "bad_format", None
+    in_range = year >= 1800 and (year, mm, day) <= (ref.year, ref.month, ref.day)
+    if in_range and (1 <= mm <= 12 or (samordning and mm == 0)):
+        days = 31 if mm == 0 else calendar.monthrange(year, mm)[1]
+        if not (0 if samordning else 1) <= day <= days:
+            return "bad_date", None
+    else:
+        return "bad_date", None
+    if not _luhn_ok(date + tail):
+        return "bad_checksum", None
+    if samordning and not allow:
+        return "samordningsnummer_not_allowed", None
+    return None, f"{year:04d}{mm:02d}{dd:02d}-{tail}"
+
+
+@st.composite
+def numbers_and_reference(draw):
+    """Numbers in every accepted shape around the edges of the rules, and a reference date."""
+    ref = draw(st.dates(dt.date(1990, 1, 1), dt.date(2040, 12, 31)))
+    values = []
+    for _ in range(draw(st.integers(0, 40))):
+        if draw(st.booleans()):  # around the reference date, this century or earlier ones
+            near = ref + dt.timedelta(days=draw(st.integers(-2, 2)))
+            year = near.year - draw(st.sampled_from([0, 1, 99, 100, 101, 200]))
+            month, day = near.month, near.day + draw(st.sampled_from([0, 60]))
+        else:
+            year = draw(st.integers(1795, 2042) | st.sampled_from([1800, 1900, 2000, 1996, 9912]))
+            month = draw(st.integers(0, 13) | st.sampled_from([0, 2]))
+            day = draw(st.integers(0, 31) | st.integers(32, 92) | st.sampled_from([29, 60, 89]))
+        nnn = draw(st.integers(0, 999))
+        nine = f"{year % 100:02d}{month:02d}{day:02d}{nnn:03d}"
+        good = next(c for c in "0123456789" if _luhn_ok(nine + c))
+        check = draw(st.sampled_from([good, good, good, draw(st.sampled_from("0123456789"))]))
+        long = f"{year:04d}{month:02d}{day:02d}{nnn:03d}{check}"
+        sep = draw(st.sampled_from(["", "-", "+"]))
+        values.append(
+            draw(st.sampled_from([long[:8] + sep + long[8:], long[2:8] + sep + long[8:]]))
+        )
+    return values, ref
+
+
+@settings(max_examples=200, deadline=None)
+@given(numbers_and_reference(), st.booleans())
+def test_validation_agrees_with_the_rulebook_row_by_row(case, allow):
+    """The table-driven validator against the rules read one row at a time (and duplicates
+    found with a dict): century, leap years, unknown month/day, future dates, reserve numbers,
+    birth number 000, check digit and the samordningsnummer switch, at any reference date."""
+    values, ref = case
+    result = pnr.clean(values, reference_date=ref, allow_samordningsnummer=allow)
+    first: dict[str, int] = {}
+    for row, (value, got) in enumerate(zip(values, result.to_dicts(), strict=True)):
+        reason, number = _by_the_rulebook(value, ref, allow)
+        if number is None:
+            assert (got["status"], got["reason"], got["pnr"]) == ("rejected", reason, None), value
+        elif number in first:
+            assert (got["status"], got["duplicate_of"], got["pnr"]) == (
+                "duplicate",
+                first[number],
+                number,
+            ), value
+        else:
+            first[number] = row
+            kind = "samordningsnummer" if int(number[6:8]) >= 60 else "personnummer"
+            assert (got["status"], got["reason"], got["pnr"]) == ("ok", None, number), value
+            assert got["kind"] == kind
 
 
 @st.composite
