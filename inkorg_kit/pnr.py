@@ -6,8 +6,9 @@ Skatteverket's rules (SKV 704; DOMAIN.md "Personnummer in brief"):
   the birth number (odd for men, even for women in its last digit; ``000`` is never issued)
   and ``C`` a Luhn check digit over the ten digits ``YYMMDDNNN``.
 * In the 10-digit form the separator carries the century: ``-`` under 100 years of age, ``+``
-  from the year the person turns 100. Without a separator we take the latest century that does
-  not put the birth date after the reference date, as the separator ``-`` would.
+  from 1 January of the year the person turns 100 (folkbokföringslagen 18 §). Without a
+  separator we take the latest century that does not put the birth date after the reference
+  date, as the separator ``-`` would.
 * A samordningsnummer (coordination number) has the day of birth plus 60 (61-91).
   Skatteverket writes month ``00`` or day ``60`` (day ``00`` + 60) when the month or day of
   birth is unknown; those are valid.
@@ -296,15 +297,21 @@ def _plain(text: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndar
 
 
 def _with_century(ten: np.ndarray, plus: np.ndarray, reference: dt.date) -> np.ndarray:
-    """YYMMDDNNNC to YYYYMMDDNNNC: the latest century that keeps the birth date on or before
-    the reference date, one century earlier after a ``+`` (100 years or older)."""
+    """YYMMDDNNNC to YYYYMMDDNNNC.
+
+    ``-`` or no separator: the latest century that keeps the birth date on or before the
+    reference date. ``+``: the latest century in which the person turns 100 in the reference
+    year or earlier, since Skatteverket writes ``+`` from 1 January of that year (so
+    ``261204+…`` on 2026-11-21 is born in 1926, not 1826).
+    """
     mm, dd = ten // 10**6 % 100, ten // 10**4 % 100
     day = np.where(dd >= 60, dd - 60, dd)  # samordningsnummer: day + 60
     year = ten // 10**8 + (reference.year - reference.year % 100)
     after_ref = (year > reference.year) | (
         (year == reference.year) & (mm * 100 + day > reference.month * 100 + reference.day)
     )
-    year = year - 100 * after_ref - 100 * plus
+    hundred = year - 100 - 100 * (year - 100 > reference.year - 100)
+    year = np.where(plus, hundred, year - 100 * after_ref)
     return year * 10**8 + ten % 10**8
 
 
@@ -681,24 +688,42 @@ def _apply(values: pl.Expr | pl.Series | str, build: Any) -> pl.Expr | pl.Series
 
 
 def mask(values: str | pl.Expr | pl.Series | None) -> Any:
-    """Hide the last four characters for display: ``19990101-0101`` → ``19990101-****``.
+    """Hide all but the birth date for display: ``19990101-0101`` → ``19990101-****``.
 
-    Works on one string, a Series or an expression. Strings of four characters or fewer are
-    masked whole, so nothing of a short fragment leaks either.
+    Every digit after the first eight (a value of 11 or more digits) or six (10 digits)
+    becomes ``*``, wherever it stands, so a rejected value with text or a second number after
+    it shows no more than one date: ``19900101-2385 (mobil)`` → ``19900101-**** (mobil)``.
+    Shorter values keep all but four of their digits, and values of four characters or
+    fewer are masked whole. Works on one string, a Series or an expression.
+
+    >>> mask("19900101-2385, 20000229-2399")
+    '19900101-****, ********-****'
+    >>> mask("900101-2385"), mask("19900101-T220"), mask("12")
+    ('900101-****', '19900101-T***', '****')
     """
     if values is None:
         return None
     if isinstance(values, str):
-        text = values.strip()
-        return MASK if len(text) <= 4 else text[:-4] + MASK
+        return pl.Series([values]).to_frame().select(_masked(pl.first())).item()
+    return _apply(values, _masked)
 
-    def build(e: pl.Expr) -> pl.Expr:
-        text = e.str.strip_chars()
-        length = text.str.len_chars()
-        kept = pl.when(length > 4).then(text.str.slice(0, length - 4)).otherwise(pl.lit(""))
-        return pl.when(e.is_not_null()).then(pl.concat_str(kept, pl.lit(MASK)))
 
-    return _apply(values, build)
+def _masked(e: pl.Expr) -> pl.Expr:
+    text = e.str.strip_chars()
+    digits = text.str.count_matches(r"\d")
+    keep = pl.when(digits >= 11).then(8).when(digits >= 10).then(6).otherwise(digits - 4)
+    shown = pl.lit("")  # the text up to and including the last digit kept
+    for k in range(1, 9):
+        shown = (
+            pl.when(keep == k).then(text.str.extract(rf"^((?:\D*\d){{{k}}})", 1)).otherwise(shown)
+        )
+    rest = text.str.slice(shown.str.len_chars()).str.replace_all(r"\d", "*")
+    return (  # the first branch names the result: the input column's name
+        pl.when(text.str.len_chars() > 4)
+        .then(pl.concat_str(shown, rest))
+        .when(e.is_not_null())
+        .then(pl.lit(MASK))
+    )
 
 
 def _parts(e: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
@@ -763,33 +788,40 @@ def normalise(value: str | int, *, reference_date: dt.date | str | None = None) 
     return result["pnr"][0]
 
 
+# A personnummer in free text, in any shape clean() reads: 10-12 digits, with up to three
+# separators (whitespace, zero-width characters, any dash, '+') between any two of them.
 _IN_TEXT = re.compile(
-    r"(?<![0-9A-Za-z])(?<!\d[.,])(?:\d{2})?\d{6}[-+ \u00a0\u2013]?\d{4}(?![0-9A-Za-z])(?![.,]\d)"
+    r"(?<![0-9A-Za-z])(?<!\d[.,])\d(?:[\s\u200b\u200c\u200d\u2060\ufeff"
+    + _DASHES
+    + r"+-]{0,3}\d){9,11}(?![0-9A-Za-z])(?![.,]\d)"
 )
+# Besides valid numbers, a wrong check digit: most often a real number mistyped.
+_LEAKS = pl.col("status").is_in(["ok", "duplicate"]) | (pl.col("reason") == "bad_checksum")
+
+
+def _leaks(candidates: list[str], reference_date: dt.date | str | None) -> list[str]:
+    """The candidates that are personnummer (see ``_LEAKS``), in order."""
+    leak = clean(candidates, reference_date=reference_date).select(_LEAKS).to_series()
+    return pl.Series(candidates, dtype=pl.String).filter(leak).to_list()
 
 
 def find_in_text(text: str, *, reference_date: dt.date | str | None = None) -> list[str]:
-    """Valid personnummer found in free text, masked; for scanning outputs before they leave.
+    """Personnummer found in free text, masked; for scanning outputs before they leave.
 
-    Used on reports, logs and executed notebooks: anything returned is a leak to fix.
+    Used on reports, logs and executed notebooks: anything returned is a leak to fix. Finds
+    valid numbers in every shape :func:`clean` accepts, and numbers with a wrong check digit.
     """
     candidates = _IN_TEXT.findall(text)
     if not candidates:
         return []
-    result = clean(candidates, reference_date=reference_date)
-    found = result.filter(pl.col("status") != "rejected")["pnr"].unique(maintain_order=True)
-    return [mask(p) for p in found.to_list()]
+    return list(dict.fromkeys(mask(c) for c in _leaks(candidates, reference_date)))
 
 
 def mask_in_text(text: str, *, reference_date: dt.date | str | None = None) -> str:
-    """``text`` with every valid personnummer in it masked: for messages that leave the kit."""
+    """``text`` with every personnummer in it masked (see :func:`find_in_text`): for messages
+    that leave the kit."""
     candidates = _IN_TEXT.findall(text)
     if not candidates:
         return text
-    result = clean(candidates, reference_date=reference_date)
-    leaks = {
-        c
-        for c, status in zip(candidates, result["status"].to_list(), strict=True)
-        if status != "rejected"
-    }
+    leaks = set(_leaks(candidates, reference_date))
     return _IN_TEXT.sub(lambda m: mask(m.group(0)) if m.group(0) in leaks else m.group(0), text)

@@ -37,7 +37,8 @@ def skatteverket(reference_dir) -> pl.DataFrame:
             (birth.dt.month().cast(pl.Int32) * 100 + birth.dt.day()) > (REF.month * 100 + REF.day)
         ).cast(pl.Int32)
     )
-    return numbers.with_columns(age=age)
+    # Skatteverket writes '+' from 1 January of the year the person turns 100.
+    return numbers.with_columns(age=age, turns_100=REF.year - birth.dt.year() >= 100)
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +48,8 @@ def samordning(reference_dir) -> pl.Series:
     )["testsamordningsnummer"]
 
 
-def _shapes(long: pl.Expr, age: pl.Expr) -> dict[str, pl.Expr]:
-    sep = pl.when(age >= 100).then(pl.lit("+")).otherwise(pl.lit("-"))
+def _shapes(long: pl.Expr, turns_100: pl.Expr) -> dict[str, pl.Expr]:
+    sep = pl.when(turns_100).then(pl.lit("+")).otherwise(pl.lit("-"))
     return {
         "12": long,
         "13": pl.concat_str(long.str.slice(0, 8), pl.lit("-"), long.str.slice(8)),
@@ -59,7 +60,7 @@ def _shapes(long: pl.Expr, age: pl.Expr) -> dict[str, pl.Expr]:
 
 @pytest.mark.parametrize("shape", ["12", "13", "11", "10"])
 def test_every_skatteverket_test_personnummer_is_ok_in_every_shape(skatteverket, shape):
-    values = skatteverket.select(_shapes(pl.col("long"), pl.col("age"))[shape]).to_series()
+    values = skatteverket.select(_shapes(pl.col("long"), pl.col("turns_100"))[shape]).to_series()
     result = pnr.clean(values, reference_date=REF)
     assert result["status"].eq("ok").all(), result.filter(pl.col("status") != "ok").head()
     assert result["kind"].eq("personnummer").all()
@@ -223,16 +224,35 @@ def test_accepted_shapes(value):
 
 
 def test_century_rules():
-    # '+' means 100 or older at the reference date; no separator means the latest century
-    # that is not in the future.
+    # '+' means the person turns 100 in the reference year or earlier; no separator (or '-')
+    # means the latest century that is not in the future.
     out = pnr.clean(["090527+9816", "090527-9816", "0905279816"], reference_date=REF)
     assert out["pnr"].to_list() == [TEST_PNR_CENTENARIAN, "20090527-9816", "20090527-9816"]
-    # A birthday later in the year than the reference date: the previous century.
-    out = pnr.clean(["261201-2384"], reference_date=dt.date(2026, 11, 21))
-    assert out["pnr"][0] in ("19261201-2384", None)
-    assert out["status"][0] in ("ok", "rejected")
-    if out["status"][0] == "ok":
-        assert out["pnr"][0].startswith("1926")
+
+
+def test_plus_from_the_first_of_january_of_the_year_one_turns_100():
+    # A Skatteverket test person born 4 December 1926 writes '+' all through 2026, even before
+    # the birthday; '-' or no separator on 21 November 2026 can only mean 1926 too (2026-12-04
+    # lies in the future), so all three shapes are the same person.
+    values = ["261204+9029", "261204-9029", "2612049029"]
+    out = pnr.clean(values, reference_date=dt.date(2026, 11, 21))
+    assert out["pnr"].to_list() == ["19261204-9029"] * 3
+    assert out["status"].to_list() == ["ok", "duplicate", "duplicate"]
+    # On 1 January 2026 too; and in 2025 the same '+' points a century back (1826 is before
+    # the person could have been 100 and Skatteverket's list starts in 1890: a plain reading).
+    assert pnr.clean(["261204+9029"], reference_date="2026-01-01")["pnr"][0] == "19261204-9029"
+    assert pnr.clean(["261204+9029"], reference_date="2025-12-31")["pnr"][0] == "18261204-9029"
+
+
+def test_plus_agrees_with_python_stdnum_around_new_year():
+    for ref in (dt.date(2026, 1, 1), dt.date(2026, 11, 21), dt.date(2026, 12, 31)):
+        with mock.patch("stdnum.se.personnummer.datetime") as fake:
+            fake.date.today.return_value = ref
+            fake.date.side_effect = dt.date
+            expected = stdnum_pnr.get_birth_date("261204+9029")
+        assert pnr.clean(["261204+9029"], reference_date=ref)["pnr"][0][:8] == (
+            expected.strftime("%Y%m%d")
+        )
 
 
 def test_duplicates_found_whatever_the_shape():
@@ -314,13 +334,30 @@ def test_birth_date_age_and_sex():
     assert frame.select(pnr.age_at("p", REF))["p"].to_list()[0] == 36
 
 
-def test_find_in_text_finds_only_valid_unmasked_numbers():
+def test_find_in_text_finds_unmasked_numbers_in_every_shape_clean_reads():
     text = (
         f"ok {TEST_PNR}, short 900101-2385. masked 19900101-**** hash a199001012385b "
-        "svg 1.199001012385 bad 19900101-2386"
+        "svg 1.199001012385 typo 20000229-2390 time 2027-03-16 09:00 counts 967 877 838 911"
     )
-    assert pnr.find_in_text(text, reference_date=REF) == ["19900101-****"]
+    # valid numbers, and one with a wrong check digit (most often a real number mistyped)
+    found = pnr.find_in_text(text, reference_date=REF)
+    assert found == ["19900101-****", "900101-****", "20000229-****"]
     assert pnr.find_in_text("nothing here", reference_date=REF) == []
+    for shape in ["19900101\u22122385", "19900101\u20142385", "1990 0101 2385", "19900101 - 2385"]:
+        assert pnr.find_in_text(f"x {shape} y", reference_date=REF) != [], shape
+        assert "2385" not in pnr.mask_in_text(f"x {shape} y", reference_date=REF), shape
+    assert pnr.find_in_text("19900101\u200b2385", reference_date=REF) == ["19900101\u200b****"]
+
+
+def test_mask_shows_no_more_than_one_birth_date():
+    assert pnr.mask("19900101-2385 (mobil)") == "19900101-**** (mobil)"
+    assert pnr.mask("19900101-2385, 20000229-2399") == "19900101-****, ********-****"
+    assert pnr.mask("199001012385 200002292399") == "19900101**** ************"
+    assert pnr.mask("  900101-2385 ") == "900101-****"
+    assert pnr.mask(
+        "\uff11\uff19\uff19\uff10\uff10\uff11\uff10\uff11\uff12\uff13\uff18\uff15"
+    ).endswith("****")
+    assert pnr.mask("12345") == "1****"
 
 
 # --- Properties -------------------------------------------------------------------------
@@ -435,10 +472,11 @@ def _by_the_rulebook(value: str, ref: dt.date, allow: bool) -> tuple[str | None,
     day = dd - 60 if samordning else dd
     if cent is not None:
         year = int(cent) * 100 + yy
-    else:  # the latest century not in the future; one more back for '+'
+    elif sep == "+":  # the latest year that makes the person 100 in the reference year or before
+        year = max(y for y in range(ref.year - 199, ref.year - 99) if y % 100 == yy)
+    else:  # the latest century not in the future
         year = ref.year - ref.year % 100 + yy
         year -= 100 if (year, mm, day) > (ref.year, ref.month, ref.day) else 0
-        year -= 100 if sep == "+" else 0
     if cent == "99" or 32 <= dd <= 59:
         return "reserve_number", None
     if tail[:3] == "000":
