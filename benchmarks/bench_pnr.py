@@ -25,6 +25,8 @@ import polars as pl
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _gen import valid_numbers
 
+from inkorg_kit._private import atomic_private_path
+
 OUT = Path(__file__).resolve().parents[1] / "out" / "bench"
 
 
@@ -72,8 +74,8 @@ def generate(path: Path, rows: int, seed: int = 42) -> None:
     )
     allrows = pl.concat([base, dups, bad]).sample(fraction=1.0, shuffle=True, seed=seed)
     messy = messy_shapes(allrows, rng)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pl.DataFrame({"personnummer": messy}).write_csv(path)
+    with atomic_private_path(path) as tmp:  # personnummer-shaped: owner-only, like real lists
+        pl.DataFrame({"personnummer": messy}).write_csv(tmp)
 
 
 def measure(path: Path, stdnum_sample: int) -> dict:

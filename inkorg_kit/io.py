@@ -371,6 +371,8 @@ def _text_plan(file: Path, encoding: str, delimiter: str | None) -> _Plan:
     utf8 = enc in (None, "utf-8", "utf-8-sig")
     if utf8 and enc is None:
         utf8 = _maybe_utf8(head)
+    if b"\r" in head and b"\n" not in head:  # old Excel for Mac: lines end in CR alone
+        utf8 = False
     if utf8:
         cut = head if complete else head[: head.rfind(b"\n") + 1]
         try:
@@ -408,8 +410,11 @@ def _utf8_lines(file: Path) -> Callable[[], TextIO]:
 
 
 def _decoded_plan(file: Path, data: bytes, enc: str | None, delimiter: str | None) -> _Plan:
-    """Decode in Python (non-UTF-8 input), then let polars read the UTF-8 bytes."""
+    """Decode in Python (non-UTF-8 input, CR-only line endings), then let polars read the
+    UTF-8 bytes."""
     text = _decode(file, data, enc)
+    if "\r" in text and "\n" not in text:  # CR-only line endings ("CSV (Macintosh)")
+        text = text.replace("\r", "\n")
     if not text or text.isspace():
         raise _error(file, "the file is empty (only a BOM or whitespace)", _TODO_EMPTY)
     head_text = text[:_HEAD_BYTES]
@@ -734,6 +739,16 @@ def _pnr_as_text(frame: pl.DataFrame, pnr_names: set[str]) -> pl.DataFrame:
 
 def _check_columns(plan: _Plan, wanted: Sequence[str]) -> None:
     found = plan.columns
+    if any(_looks_like_number(name) for name in found):
+        # A headerless file of several columns: its first row would become column names.
+        raise _error(
+            plan.path,
+            f"the first line looks like data, not column names: {_names(found)}",
+            "Add a header row naming the columns (e.g. personnummer;namn), "
+            "or save a one-column list of numbers only",
+            row=1,
+            found=found,
+        )
     missing = [name for name in dict.fromkeys(wanted) if name not in found]
     if not missing:
         return
@@ -745,12 +760,7 @@ def _check_columns(plan: _Plan, wanted: Sequence[str]) -> None:
         if close:
             hints.append(f"did you mean '{close[0]}' for '{name}'?")
     todo = _TODO_COLUMNS
-    if any(_looks_like_number(name) for name in found):
-        todo = (
-            "The first line looks like data, not column names: add a header row, "
-            "or save a one-column list of numbers only"
-        )
-    elif hints:
+    if hints:
         hint = " ".join(hints)
         todo = f"{hint[0].upper()}{hint[1:]} {todo}"
     word = "column" if len(missing) == 1 else "columns"

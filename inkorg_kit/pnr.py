@@ -51,6 +51,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
+import numbers
 import re
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -142,8 +144,9 @@ def _series_as_text(series: pl.Series) -> pl.Series:
         return _integers_as_text(series)
     if dtype.is_float():
         # Only whole numbers can be a personnummer typed into Excel; anything else stays
-        # visibly non-numeric text so that it is rejected as bad_format.
-        whole = series.is_not_nan() & (series == series.floor()) & (series.abs() < 1e13)
+        # visibly non-numeric text so that it is rejected as bad_format. NaN is a blank cell.
+        series = series.fill_nan(None)
+        whole = (series == series.floor()) & (series.abs() < 1e13)
         as_int = _integers_as_text(series.set(~whole.fill_null(False), None))
         return as_int.zip_with(whole.fill_null(True), series.cast(pl.String))
     if dtype == pl.Null:
@@ -151,18 +154,27 @@ def _series_as_text(series: pl.Series) -> pl.Series:
     return series.cast(pl.String, strict=False)
 
 
+def _is_missing(value: Any) -> bool:
+    """None, NaN (Python, numpy) and pandas' NA and NaT: a blank cell, not a value."""
+    if value is None:
+        return True
+    if isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral):
+        return math.isnan(value)
+    return type(value).__name__ in ("NAType", "NaTType")
+
+
 def _list_as_text(values: Sequence[Any]) -> pl.Series:
-    """Plain lists may mix ints and strings (Excel via openpyxl); convert each by its type."""
+    """Plain lists may mix ints and strings (Excel via openpyxl or pandas); convert each by
+    its type. numpy scalars count as the numbers they are."""
     out: list[str | None] = []
     for value in values:
-        if value is None or isinstance(value, str):
+        if isinstance(value, str):
             out.append(value)
-        elif isinstance(value, bool):
+        elif _is_missing(value):
+            out.append(None)
+        elif isinstance(value, bool | np.bool_):
             out.append(str(value))
-        elif isinstance(value, int):
-            digits = str(value)
-            out.append(digits.zfill(10) if 7 <= len(digits) <= 9 else digits)
-        elif isinstance(value, float) and value.is_integer() and abs(value) < 1e13:
+        elif isinstance(value, numbers.Real) and float(value).is_integer() and abs(value) < 1e13:
             digits = str(int(value))
             out.append(digits.zfill(10) if 7 <= len(digits) <= 9 else digits)
         else:
@@ -684,7 +696,8 @@ def _apply(values: pl.Expr | pl.Series | str, build: Any) -> pl.Expr | pl.Series
         return out.alias(values)
     if series is None:
         return out
-    return series.to_frame().select(out.alias(series.name)).to_series()
+    # lazily, so that polars computes a sub-expression used in several places only once
+    return series.to_frame().lazy().select(out.alias(series.name)).collect().to_series()
 
 
 def mask(values: str | pl.Expr | pl.Series | None) -> Any:
@@ -727,51 +740,75 @@ def _masked(e: pl.Expr) -> pl.Expr:
 
 
 def _parts(e: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
-    year = e.str.slice(0, 4).cast(pl.Int32, strict=False)
-    month = e.str.slice(4, 2).cast(pl.Int32, strict=False)
-    day = e.str.slice(6, 2).cast(pl.Int32, strict=False)
-    day = pl.when(day >= 60).then(day - 60).otherwise(day)
-    return year, month, day
+    """Year, month and day of birth, read from the positions of ``YYYYMMDD-NNNN``.
+
+    Cheap slices that callers may repeat (eager polars computes each use anew): whether the
+    value really has that form is checked once, by :func:`_real_date`.
+    """
+
+    def digits(start: int, length: int) -> pl.Expr:
+        return e.str.slice(start, length).cast(pl.Int32, strict=False)
+
+    day = digits(6, 2)
+    return digits(0, 4), digits(4, 2), pl.when(day >= 60).then(day - 60).otherwise(day)
+
+
+_CANONICAL = r"^[0-9]{8}-[0-9]{4}$"
+
+
+def _real_date(e: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr, pl.Expr]:
+    """Year, month, day of birth and whether the value is a normalised number with a real,
+    known birth date (calendar rules), so a raw value never yields a made-up date or age."""
+    year, month, day = _parts(e)
+    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+    days = (
+        pl.when(month == 2)
+        .then(pl.when(leap).then(29).otherwise(28))
+        .when(month.is_in([4, 6, 9, 11]))
+        .then(30)
+        .otherwise(31)
+    )
+    real = e.str.contains(_CANONICAL) & month.is_between(1, 12) & day.is_between(1, days)
+    return year, month, day, real
+
+
+def _birth(e: pl.Expr) -> pl.Expr:
+    year, month, day, real = _real_date(e)
+    # pl.date must never see an impossible date, even on rows the outer `when` discards.
+    return pl.when(real).then(
+        pl.date(year, pl.when(real).then(month).otherwise(1), pl.when(real).then(day).otherwise(1))
+    )
 
 
 def birth_date(values: pl.Expr | pl.Series | str) -> pl.Expr | pl.Series:
-    """Birth date of normalised numbers; null when Skatteverket left month or day unknown."""
-
-    def build(e: pl.Expr) -> pl.Expr:
-        year, month, day = _parts(e)
-        known = (month > 0) & (day > 0)
-        # pl.date must never see month/day 0, even on rows the outer `when` discards.
-        safe_month = pl.when(known).then(month).otherwise(1)
-        safe_day = pl.when(known).then(day).otherwise(1)
-        return pl.when(known).then(pl.date(year, safe_month, safe_day))
-
-    return _apply(values, build)
+    """Birth date of normalised numbers; null when Skatteverket left month or day unknown,
+    and for values that are not a normalised number or not a real date."""
+    return _apply(values, _birth)
 
 
 def age_at(values: pl.Expr | pl.Series | str, at: dt.date | str) -> pl.Expr | pl.Series:
-    """Age in whole years at ``at``; null when the birth month or day is unknown."""
+    """Age in whole years at ``at``; null where :func:`birth_date` is, or the birth date lies
+    after ``at``."""
     when = _as_date(at)
 
     def build(e: pl.Expr) -> pl.Expr:
-        year, month, day = _parts(e)
+        year, month, day, real = _real_date(e)
         before_birthday = (month * 100 + day) > (when.month * 100 + when.day)
         age = when.year - year - pl.when(before_birthday).then(1).otherwise(0)
-        return pl.when((month > 0) & (day > 0)).then(age).cast(pl.Int32)
+        return pl.when(real & (age >= 0)).then(age).cast(pl.Int32)
 
     return _apply(values, build)
 
 
 def legal_sex(values: pl.Expr | pl.Series | str) -> pl.Expr | pl.Series:
-    """Legal sex from the birth number's last digit: odd ``M``, even ``F``."""
-    return _apply(
-        values,
-        lambda e: (
-            pl.when(e.str.slice(11, 1).cast(pl.Int32, strict=False) % 2 == 1)
-            .then(pl.lit("M"))
-            .when(e.str.slice(11, 1).str.contains(r"^\d$"))
-            .then(pl.lit("F"))
-        ),
-    )
+    """Legal sex from the birth number's last digit (``YYYYMMDD-NNNC``: the third N): odd
+    ``M``, even ``F``; null for values that are not a normalised number."""
+
+    def build(e: pl.Expr) -> pl.Expr:
+        digit = pl.when(e.str.contains(_CANONICAL)).then(e.str.slice(11, 1).cast(pl.Int32))
+        return pl.when(digit % 2 == 1).then(pl.lit("M")).when(digit.is_not_null()).then(pl.lit("F"))
+
+    return _apply(values, build)
 
 
 def is_valid(value: str | int, *, reference_date: dt.date | str | None = None) -> bool:

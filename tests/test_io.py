@@ -697,3 +697,31 @@ def test_round_trip_through_csv(scratch, frame, delimiter, encoding, terminator)
     assert result.columns == names
     expected = [tuple(value or None for value in row) for row in rows]
     assert [tuple(value or None for value in row) for row in result.rows()] == expected
+
+
+# --------------------------------------------------------------------------- old Mac, no header
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1252"])
+def test_lines_ending_in_cr_alone_are_lines(tmp_path, numbers, encoding):
+    """Excel for Mac's "CSV (Macintosh)" ends lines in CR alone: three rows, not one."""
+    table = write(
+        tmp_path / "mac.csv",
+        f"personnummer;namn\n{numbers[0]};Åsa\n{numbers[1]};Bo\n",
+        encoding,
+        "\r",
+    )
+    frame = read_table(table)
+    assert frame["personnummer"].to_list() == numbers[:2]
+    assert frame["namn"].to_list() == ["Åsa", "Bo"]
+    bare = write(tmp_path / "mac.txt", "".join(f"{n}\n" for n in numbers[:3]), encoding, "\r")
+    assert read_pnr_column(bare).to_list() == numbers[:3]
+
+
+def test_a_headerless_file_of_several_columns_is_refused_not_shortened(tmp_path, numbers):
+    """Without a header the first person would become column names and vanish from the data."""
+    headerless = write(tmp_path / "h.csv", f"{numbers[0]};Anna\n{numbers[1]};Bo\n")
+    with pytest.raises(InputError, match="looks like data") as caught:
+        read_table(headerless)
+    assert caught.value.row == 1
+    assert numbers[0] not in str(caught.value)

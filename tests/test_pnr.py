@@ -300,6 +300,21 @@ def test_integers_from_excel():
     assert out["reason"].to_list()[1:] == ["empty", "bad_format"]
 
 
+def test_numpy_scalars_count_as_numbers_and_blank_cells_as_empty():
+    # pandas hands over numpy scalars (.tolist() of an object column, df.iloc[i]) and marks a
+    # blank Excel cell as NaN, NA or NaT: a blank is "empty", never "bad_format".
+    values = [np.int64(2292399), np.float64(199001012385.0), float("nan"), pd.NA, pd.NaT, None]
+    out = pnr.clean(values, reference_date=REF)
+    assert out["pnr"].to_list()[:2] == ["20000229-2399", TEST_PNR]
+    assert out["reason"].to_list()[2:] == ["empty"] * 4
+    mixed = pd.Series([199001012385, "900101-2385", np.nan], dtype=object)
+    out = pnr.clean(mixed, reference_date=REF)
+    assert out["status"].to_list() == ["ok", "duplicate", "rejected"]
+    assert out["reason"][2] == "empty"
+    polars_nan = pnr.clean(pl.Series([np.nan, 199001012385.0]), reference_date=REF)
+    assert polars_nan["reason"].to_list() == ["empty", None]
+
+
 def test_not_a_column():
     with pytest.raises(TypeError, match="not one string"):
         pnr.clean("19900101-2385")
@@ -332,6 +347,14 @@ def test_birth_date_age_and_sex():
     assert pnr.legal_sex(series).to_list() == ["F", "M", "M", None]
     frame = pl.DataFrame({"p": series})
     assert frame.select(pnr.age_at("p", REF))["p"].to_list()[0] == 36
+
+
+def test_birth_date_age_and_sex_only_from_normalised_numbers():
+    # raw shapes, impossible dates and future births give null, never a made-up answer
+    series = pl.Series("p", ["199001012385", "19000229-2380", "abcdefgh-1234", "20300101-2385"])
+    assert pnr.birth_date(series).to_list() == [None, None, None, dt.date(2030, 1, 1)]
+    assert pnr.age_at(series, REF).to_list() == [None, None, None, None]
+    assert pnr.legal_sex(series).to_list()[:3] == [None, "F", None]
 
 
 def test_find_in_text_finds_unmasked_numbers_in_every_shape_clean_reads():
