@@ -32,6 +32,12 @@ zeros, so integers of 7-9 digits are left-padded to 10). What it rejects, never 
 scientific notation, letters, wrong lengths, impossible or future dates, a bad check digit,
 birth number 000.
 
+Where we deliberately differ from python-stdnum and the personnummer/meta test suite (both
+are cross-checked in the tests): a space as separator is accepted (meta rejects it; Cosmic and
+Excel put it there); future birth dates and birth number 000 are rejected (stdnum accepts
+them); samordningsnummer (day + 60) are accepted, with month ``00`` or day ``60`` where
+Skatteverket did not know the month or day (stdnum rejects every samordningsnummer).
+
 Examples use Skatteverket's published test numbers (no real resident has them):
 
 >>> values = ["19900101-2385", "900101 2385", "１９９００１０１２３８５"]
