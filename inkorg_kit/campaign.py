@@ -23,13 +23,28 @@ The rules (:data:`RULES`, in report order; each finding quotes its seed sentence
   ``unit_hsa_id``, ``purpose_stated``, ``answer_use_stated``, ``contact_stated`` (seed 003),
   ``relation_basis`` (established relation and ongoing contact, or the screening / vaccination
   / region-wide exemption matching the category), ``region_wide_inera_approval``,
-  ``region_wide_not_answerable``, ``attachment_types`` (pdf, jpg, png only);
-* warnings: ``attachments_discouraged``, ``ongoing_contact_filter`` (no contact-recency filter:
-  "all patients of a unit"), ``send_time`` (night, evening, weekend, early morning, holiday:
-  :func:`inkorg_kit.schedule.outside_windows`, against both the campaign's windows and the
-  default weekday 08-17 window), ``survey_agreement`` (PROM/PREM without a stated agreement),
-  ``unit_in_target``, ``other_channel`` (calls need a plan for the unread), ``case_handlers``,
+  ``region_wide_not_answerable``, ``region_sender`` (a region-wide message is sent by the
+  region, not a unit, to the region's residents, not a unit's patients: an error, as the same
+  seed 003 sentence makes "cannot be answered" one), ``attachment_types`` (pdf, jpg, png
+  only), ``no_personnummer_in_text`` (a message to many must not name one person, and
+  reports must not show a personnummer: DOMAIN.md's privacy rule);
+* warnings: ``attachments_discouraged``, ``accessibility`` (text and attachments reviewed
+  against accessibility law: ``message.accessibility_checked``), ``ongoing_contact_filter``
+  (no contact-recency filter: "all patients of a unit"), ``send_time`` (night, evening,
+  weekend, early morning, holiday: :func:`inkorg_kit.schedule.outside_windows`, against both
+  the campaign's windows and the default weekday 08-17 window), ``not_needlessly`` (the
+  deceased or those who opted out are not excluded), ``survey_agreement`` (PROM/PREM without
+  a stated agreement), ``data_collection_form`` (a question template names the form that meets
+  the law on sensitive personal data: ``message.answer_form``), ``unit_in_target``,
+  ``other_channel`` (calls need a plan for the unread), ``case_handlers``,
   ``communicator_approval`` (seed 000's order form).
+
+The kit can only check what is stated for the review-type rules (accessibility, answer form,
+approval), so those are warnings; what it can see for itself is checked.
+
+Every finding's message and every fact is passed through :func:`inkorg_kit.pnr.mask_in_text`.
+The YAML is read with a safe loader that refuses a key given twice. An override needs a reason
+of substance (who decided and why) and covers exactly the errors it was given for.
 
 HSA-id shape, as Inera's Katalogtjänst HSA defines it (quoted in the openEHR Sweden guide
 "HSA-identitet och Organisationsnummer", openehr.atlassian.net/wiki/spaces/healthmod/pages/
@@ -46,11 +61,11 @@ checked, not that the unit exists in HSA.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
 import os
 import re
-import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
@@ -70,7 +85,9 @@ from pydantic import (
     model_validator,
 )
 
-from inkorg_kit.pnr import find_in_text
+from inkorg_kit._private import ensure_private_dir, write_private_text
+from inkorg_kit.io import redact_secrets
+from inkorg_kit.pnr import find_in_text, mask_in_text
 from inkorg_kit.schedule import SendWindows
 from inkorg_kit.target import TargetSpec
 
@@ -146,6 +163,10 @@ NEEDS_OTHER_CHANNEL = frozenset(
 )
 ATTACHMENT_SUFFIXES = (".pdf", ".jpg", ".jpeg", ".png")
 
+TEMPLATES = {
+    "information": "informationsmall, kan inte besvaras",
+    "questions": "mall med frågor, kan besvaras",
+}
 RelationBasis = Literal["established_contact", "screening", "vaccination", "region_wide", "none"]
 RELATION_LABELS = {
     "established_contact": "etablerad relation och pågående kontakt",
@@ -156,6 +177,27 @@ RELATION_LABELS = {
 }
 
 _WEEKDAYS_SV = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
+
+
+def _one_of(choices: Mapping[str, str] | Iterable[str], what: str) -> Callable[[object], object]:
+    """A before-validator for a closed vocabulary: an unknown value gets a "did you mean" and
+    the list of valid choices (with their Swedish labels where there are some)."""
+    labels = dict(choices) if isinstance(choices, Mapping) else dict.fromkeys(choices, "")
+
+    def check(value: object) -> object:
+        if value is None or not isinstance(value, str) or value in labels:
+            return value
+        text = value.strip()
+        if text in labels:
+            return text
+        if text.lower() in labels:
+            return text.lower()
+        close = difflib.get_close_matches(text.lower(), list(labels), n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        listed = ", ".join(f"{k!r} ({v})" if v else repr(k) for k, v in labels.items())
+        raise ValueError(f"{value!r} is not a {what}; {hint}choose one of: {listed}")
+
+    return check
 
 
 # --------------------------------------------------------------------------- errors
@@ -269,14 +311,29 @@ class Message(_Block):
         description="say how any answers will be used (or that the message cannot be answered)"
     )
     contact: OptText = Field(description="say where residents turn with questions")
-    template: Literal["information", "questions"] = Field(
-        description="'information' (cannot be answered) or 'questions' (can be answered)"
-    )
+    template: Annotated[
+        Literal["information", "questions"],
+        BeforeValidator(_one_of(TEMPLATES, "message template")),
+    ] = Field(description="'information' (cannot be answered) or 'questions' (can be answered)")
     close_after_days: int | None = Field(
         None, ge=1, le=365, description="days before unanswered cases close (question templates)"
     )
     approved_by: OptText = Field(
         None, description="the communicator who approved title and text (seed 000)"
+    )
+    answer_form: OptText = Field(
+        None,
+        description=(
+            "for question templates: the form that collects the answers, one that meets the law"
+            " on sensitive personal data, e.g. 'Personalverktygets mall med frågor' (seed 003)"
+        ),
+    )
+    accessibility_checked: OptText = Field(
+        None,
+        description=(
+            "who checked that the text (and any attachments) meet accessibility law, e.g."
+            " 'Maria Sjöberg, kommunikatör, mot 1177:s skrivregler' (seed 003)"
+        ),
     )
 
     @model_validator(mode="after")
@@ -297,7 +354,9 @@ class Message(_Block):
 class Relation(_Block):
     """Why this unit may message these residents (seed 003: relation or an exemption)."""
 
-    basis: RelationBasis | None = Field(
+    basis: Annotated[
+        RelationBasis | None, BeforeValidator(_one_of(RELATION_LABELS, "relation basis"))
+    ] = Field(
         description=(
             "established_contact, screening, vaccination, region_wide, or none"
             " (the relation between unit and residents, or the exemption that applies)"
@@ -337,6 +396,13 @@ class Followup(BaseModel):
     other_channel: OptText = Field(
         None, description="how residents who do not read are reached instead (letter, phone)"
     )
+    unread_after_working_hours: float = Field(
+        24,
+        gt=0,
+        description="a message still unread this many working hours (inside the send windows) "
+        "after it was sent needs another channel; reach (notebook 03) and follow-up (04) both "
+        "count it so",
+    )
     status_export: dict[str, Any] = Field(
         default_factory=dict, description="column/label mapping of the status export"
     )
@@ -363,9 +429,12 @@ class Campaign(BaseModel):
         default_factory=list, description="names of the case handlers (ärendehanterare)"
     )
     message: Message = Field(
-        description="title, purpose, answer_use, contact, template (and close_after_days)"
+        description="title, purpose, answer_use, contact, template (and close_after_days),"
+        " approved_by, answer_form, accessibility_checked"
     )
-    category: Category = Field(description="what kind of message this is (closed vocabulary)")
+    category: Annotated[Category, BeforeValidator(_one_of(CATEGORIES, "category"))] = Field(
+        description="what kind of message this is (closed vocabulary)"
+    )
     relation: Relation = Field(description="basis of the relation (and Inera approval reference)")
     attachments: list[Text] = Field(default_factory=list, description="attached file names")
     planned_send_start: dt.datetime = Field(
@@ -383,6 +452,11 @@ class Campaign(BaseModel):
     @field_validator("name")
     @classmethod
     def _slug(cls, value: str) -> str:
+        if find_in_text(value):
+            raise ValueError(
+                "the name holds a personnummer; it goes into file names and reports: use words,"
+                f" e.g. {NAME_EXAMPLE!r}"
+            )
         if not NAME_RE.fullmatch(value) or len(value) > 64:
             raise ValueError(
                 f"{value!r} is not a valid name: use lowercase a-z, 0-9 and single hyphens"
@@ -438,11 +512,17 @@ class Campaign(BaseModel):
         rows = [
             f"| {key} | {' '.join(value.split()).replace('|', '/')} |"
             for key, value in self.facts().items()
-        ]
+        ]  # facts() are masked already
         return "\n".join(["| Uppgift | Värde |", "| --- | --- |", *rows]) + "\n"
 
     def facts(self) -> dict[str, str]:
-        """The order at a glance, with Swedish labels: for notebooks and the orderer's report."""
+        """The order at a glance, with Swedish labels: for notebooks and the orderer's report.
+
+        Any personnummer typed into a text is masked (the check reports it as an error).
+        """
+        return {key: mask_in_text(value) for key, value in self._facts().items()}
+
+    def _facts(self) -> dict[str, str]:
         o, m, s = self.orderer, self.message, self.sending
         template = "information (kan inte besvaras)"
         if m.template == "questions":
@@ -537,14 +617,11 @@ def _resolve(
 
 
 def _short(value: object, limit: int = 60) -> str:
-    """A value for an error message, shortened; never a personnummer in full."""
-    text = _URL_PASSWORD.sub(r"\1***@", repr(value))  # a database URL's password stays hidden
+    """A value for an error message, shortened; never a personnummer or a password in full."""
+    text = redact_secrets(repr(value))
     if find_in_text(text):
         return "a value holding a personnummer (not shown)"
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-_URL_PASSWORD = re.compile(r"(\w[\w+.-]*://[^:/@\s'\"]*:)[^@\s'\"]*@")
 
 
 def _problems(exc: ValidationError) -> list[str]:
@@ -595,6 +672,27 @@ def parse_campaign(data: Mapping[str, Any], source: str = "<dict>") -> Campaign:
     return campaign
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """YAML's safe loader that refuses a key given twice in one block (PyYAML keeps the last,
+    so ``category: marketing`` followed by ``category: kallelse`` would pass unseen)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            line = key_node.start_mark.line + 1
+            if isinstance(key, str | int | float | bool) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    "while reading a block",
+                    node.start_mark,
+                    f"the key {key!r} is given twice (lines {seen[key]} and {line}); keep one",
+                    key_node.start_mark,
+                )
+            if isinstance(key, str | int | float | bool):
+                seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_campaign(path: str | os.PathLike[str]) -> Campaign:
     """Read and validate a campaign YAML file; every error names the file and the field."""
     path = Path(path)
@@ -610,7 +708,7 @@ def load_campaign(path: str | os.PathLike[str]) -> Campaign:
             source=str(path),
         ) from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_StrictLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -626,21 +724,29 @@ def load_campaign(path: str | os.PathLike[str]) -> Campaign:
 
 @dataclass(frozen=True)
 class Guideline:
-    """Where a rule comes from: a seed document and a sentence quoted from it."""
+    """Where a rule comes from: a seed document (or the project's DOMAIN.md, for the privacy
+    rules that bind the kit itself) and a sentence quoted from it."""
 
     seed: str
     document: str
     quote: str
 
+    @property
+    def where(self) -> str:
+        """``seed 003`` for a guideline document, else the source's own name (``DOMAIN.md``)."""
+        return f"seed {self.seed}" if self.seed.isdigit() else self.seed
+
     def cite(self) -> str:
-        return f'seed {self.seed} ({self.document}): "{self.quote}"'
+        return f'{self.where} ({self.document}): "{self.quote}"'
 
 
+DOMAIN = "DOMAIN.md"
 _DOCS = {
     "000": "Region Uppsala, Skicka ärende till invånare via 1177",
     "001": "Region Kalmar län, Riktlinje för omvänt ärendeflöde",
     "003": "Inera, Riktlinjer för nyttjande av tjänsten 1177 inkorg",
     "004": "Region Jönköpings län, Meddelandefunktion i 1177 (invånarärende)",
+    DOMAIN: "inkorg-kit, Personnummer in brief (Skatteverket, GDPR, Patientdatalagen)",
 }
 
 
@@ -709,6 +815,29 @@ G004_EVENINGS = _g(
 G004_OTHER_CHANNEL = _g(
     "004", "Är det en kallelse eller liknande så behöver ni kontakta invånaren på annat sätt."
 )
+G003_FORMS = _g(
+    "003",
+    "Insamling av uppgifter via 1177 inkorg får enbart ske med hjälp av formulär som uppfyller"
+    " lagkrav på hantering av känsliga personuppgifter.",
+)
+G003_ACCESSIBLE = _g(
+    "003", "Meddelanden som skickas via 1177 inkorg ska uppfylla lagkrav på tillgänglighet."
+)
+G004_ACCESSIBLE_ATTACHMENTS = _g(
+    "004",
+    "även bifogade filer måste uppfylla gällande lagkrav på tillgänglighet, det är alltså inte"
+    " tillåtet att bifoga en pdf-fil om den inte är tillgänglig.",
+)
+G003_NEEDLESS = _g(
+    "003",
+    "Meddelanden genererar ofta aviseringar för invånaren, meddelanden ska därför inte skickas i"
+    " onödan.",
+)
+G_PERSONNUMMER = _g(
+    DOMAIN,
+    "Personnummer are sensitive personal data (GDPR, Patientdatalagen): never show them in full"
+    " in notebook outputs, logs, error messages or reports.",
+)
 
 
 # --------------------------------------------------------------------------- findings
@@ -775,7 +904,8 @@ class Rule:
     def apply(self, campaign: Campaign) -> Finding:
         outcome = self.test(campaign)
         guideline = outcome[2] if len(outcome) == 3 else self.guideline
-        return Finding(self.id, self.label, self.severity, outcome[0], outcome[1], guideline)
+        message = mask_in_text(outcome[1])  # a message quotes the campaign's own texts
+        return Finding(self.id, self.label, self.severity, outcome[0], message, guideline)
 
 
 RULES: list[Rule] = []
@@ -933,6 +1063,41 @@ def _region_template(c: Campaign) -> Outcome:
     )
 
 
+# Words that name a care unit rather than the region (a region-wide message is the region's).
+_UNIT_WORDS = re.compile(
+    r"(?i)vårdcentral|hälsocentral|mottagning|klinik|avdelning|barnavårdscentral|\bbvc\b"
+    r"|\bmvc\b|sjukhus|tandvård"
+)
+_REGION_WORDS = re.compile(r"(?i)region|landsting")
+
+
+@_rule(
+    "region_sender",
+    "Regionen är avsändare av regionövergripande utskick",
+    "error",
+    G003_REGION_SENDER,
+)
+def _region_sender(c: Campaign) -> Outcome:
+    if c.relation.basis != "region_wide" and c.category not in REGION_WIDE_CATEGORIES:
+        return True, "Ej tillämpligt: inte ett regionövergripande utskick."
+    problems = []
+    name = c.unit.name or ""
+    if not _REGION_WORDS.search(name) or _UNIT_WORDS.search(name):
+        problems.append(
+            f"avsändaren '{name or 'ej angiven'}' är inte regionen: ange regionen (t.ex."
+            " 'Region Exempel') i unit.name och dess HSA-id i unit.hsa_id"
+        )
+    if c.target.units:
+        problems.append(
+            f"urvalet är begränsat till enheten {', '.join(c.target.units)}: ett"
+            " regionövergripande utskick går till (delar av) regionens befolkning, inte till en"
+            " enhets patienter; ta bort target.units, eller välj en annan kategori och grund"
+        )
+    if problems:
+        return False, "Regionövergripande utskick: " + "; ".join(problems) + "."
+    return True, f"Regionen är avsändare: {name}."
+
+
 @_rule("attachment_types", "Bilagor i tillåtet format (pdf, jpg, png)", "error", G004_FORMATS)
 def _attachment_types(c: Campaign) -> Outcome:
     if not c.attachments:
@@ -941,6 +1106,40 @@ def _attachment_types(c: Campaign) -> Outcome:
     if bad:
         return False, f"Bilagor i otillåtet format: {', '.join(bad)} (bara pdf, jpg eller png)."
     return True, f"Alla bilagor är pdf, jpg eller png: {', '.join(c.attachments)}."
+
+
+def _texts(value: object, path: str = "") -> Iterable[tuple[str, str]]:
+    """Every text of a campaign with its field path (``message.purpose``, ``case_handlers[1]``)."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _texts(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from _texts(item, f"{path}[{index}]")
+
+
+@_rule(
+    "no_personnummer_in_text",
+    "Inga personnummer i kampanjens texter",
+    "error",
+    G_PERSONNUMMER,
+)
+def _no_personnummer(c: Campaign) -> Outcome:
+    found = [
+        f"{path} ({', '.join(numbers)})"
+        for path, text in _texts(c.model_dump(mode="json", exclude={"planned_send_start"}))
+        if (numbers := find_in_text(text))
+    ]
+    if not found:
+        return True, "Inga personnummer i rubrik, texter, kontaktuppgifter eller andra fält."
+    return (
+        False,
+        f"Personnummer i {'; '.join(found)}: ett meddelande till många får inte nämna en enskild"
+        " person, och personnummer får inte stå i rapporter. Ta bort numret (är det ett"
+        " telefonnummer: skriv det med mellanslag, t.ex. 070-123 45 67).",
+    )
 
 
 # ---- warnings
@@ -955,6 +1154,31 @@ def _attachments(c: Campaign) -> Outcome:
         f"{len(c.attachments)} bilaga/bilagor: avråds. De måste vara tillgänglighetsanpassade"
         " (skannade dokument är det aldrig) och är svåra att läsa i mobilen; länka hellre till"
         " 1177.se eller skriv in texten i meddelandet.",
+    )
+
+
+@_rule(
+    "accessibility",
+    "Text och bilagor uppfyller lagkrav på tillgänglighet",
+    "warning",
+    G003_ACCESSIBLE,
+)
+def _accessibility(c: Campaign) -> Outcome:
+    checked = c.message.accessibility_checked
+    attached = (
+        f" {len(c.attachments)} bilaga/bilagor ingår: även de måste vara tillgängliga (skannade"
+        " dokument är det aldrig)."
+        if c.attachments
+        else ""
+    )
+    guideline = G004_ACCESSIBLE_ATTACHMENTS if c.attachments else G003_ACCESSIBLE
+    if checked:
+        return True, f"Tillgänglighet granskad: {_short_text(checked)}.{attached}", guideline
+    return (
+        False,
+        "Ingen har angett att texten granskats mot lagkraven på tillgänglighet (1177:s"
+        f" skrivregler): ange message.accessibility_checked (vem, mot vad).{attached}",
+        guideline,
     )
 
 
@@ -1027,6 +1251,35 @@ def _send_time(c: Campaign) -> Outcome:
 
 
 @_rule(
+    "not_needlessly",
+    "Inga onödiga meddelanden",
+    "warning",
+    G003_NEEDLESS,
+)
+def _not_needlessly(c: Campaign) -> Outcome:
+    t = c.target
+    off = [
+        label
+        for on, label in (
+            (t.exclude_deceased, "avlidna (target.exclude_deceased)"),
+            (t.exclude_opted_out, "de som avböjt meddelanden (target.exclude_opted_out)"),
+        )
+        if not on
+    ]
+    if off:
+        return (
+            False,
+            f"Urvalet räknar inte bort {' och '.join(off)}: meddelanden till dem är onödiga och"
+            " ger aviseringar i onödan.",
+        )
+    if t.frequency_cap_days is not None:
+        cap = f"den som fått ett meddelande de senaste {t.frequency_cap_days} dagarna räknas bort"
+    else:
+        cap = "ingen frekvensgräns (target.frequency_cap_days) mot tidigare utskick"
+    return True, f"Avlidna och de som avböjt räknas bort; {cap}."
+
+
+@_rule(
     "survey_agreement",
     "Överenskommelse med patienten vid enkät",
     "warning",
@@ -1043,6 +1296,25 @@ def _survey_agreement(c: Campaign) -> Outcome:
         False,
         "PROM/PREM är tillåtet (seed 003), men enkäter om upplevelse av vårdbesök bör bygga på"
         " en överenskommelse med patienten: ange relation.patient_agreement.",
+    )
+
+
+@_rule(
+    "data_collection_form",
+    "Svar samlas in med formulär som uppfyller lagkrav",
+    "warning",
+    G003_FORMS,
+)
+def _data_collection_form(c: Campaign) -> Outcome:
+    if c.message.template != "questions":
+        return True, "Ej tillämpligt: informationsmallen samlar inte in några svar."
+    if c.message.answer_form:
+        return True, f"Svaren samlas in med: {_short_text(c.message.answer_form)}."
+    return (
+        False,
+        "Frågemallen samlar in uppgifter: ange i message.answer_form vilket formulär som tar emot"
+        " svaren (t.ex. 'Personalverktygets mall med frågor' eller '1177 formulärtjänst'); det"
+        " måste uppfylla lagkraven på hantering av känsliga personuppgifter.",
     )
 
 
@@ -1111,15 +1383,50 @@ def _now() -> str:
     return dt.datetime.now(ZoneInfo("Europe/Stockholm")).isoformat(timespec="seconds")
 
 
+#: An override reason must say who decided and why: at least this many words and characters.
+MIN_REASON_WORDS = 3
+MIN_REASON_CHARS = 15
+REASON_EXAMPLE = "Beslut av verksamhetschef Johan Ekström 2027-02-01, dnr 123"
+
+
+def _reason_text(reason: str | None) -> str:
+    """The reason on one line, personnummer masked (it goes into reports and the manifest)."""
+    return mask_in_text(" ".join((reason or "").split()))
+
+
+def _reason_problem(reason: str) -> str | None:
+    """Why a reason is too thin to go ahead on, or None when it will do."""
+    if len(reason.split()) >= MIN_REASON_WORDS and len(reason) >= MIN_REASON_CHARS:
+        return None
+    return (
+        f"override_reason {reason!r} is too short to go ahead on: write who decided and why, at"
+        f" least {MIN_REASON_WORDS} words and {MIN_REASON_CHARS} characters, e.g."
+        f" {REASON_EXAMPLE!r}"
+    )
+
+
+def _error_keys(findings: Iterable[Finding]) -> set[tuple[str, str]]:
+    return {(f.check, f.message) for f in findings}
+
+
 @dataclass(frozen=True)
 class Override:
-    """A person's written decision to go ahead despite errors; goes into the manifest."""
+    """A person's written decision to go ahead despite errors; goes into the manifest.
+
+    It covers exactly the errors it was given for (each check with its message): an error it
+    does not list, even of the same check, needs a new override (:meth:`covers`).
+    """
 
     campaign: str
     reason: str
     errors: tuple[str, ...]
     messages: tuple[str, ...]
     overridden_at: str
+
+    def covers(self, errors: Iterable[Finding]) -> bool:
+        """True when every one of ``errors`` (findings) is one this override was given for."""
+        given = set(zip(self.errors, self.messages, strict=False))
+        return _error_keys(errors) <= given
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -1157,6 +1464,8 @@ class CheckReport:
     findings: tuple[Finding, ...]
     checked_at: str = field(default_factory=_now)
     override: Override | None = None
+    # an override found in the run folder for other errors: named when require_ok refuses
+    _earlier: Override | None = field(default=None, repr=False, compare=False)
 
     @property
     def errors(self) -> list[Finding]:
@@ -1187,7 +1496,7 @@ class CheckReport:
             f"{len(self.passed)} av {len(self.findings)} kontroller godkända,"
             f" {len(self.warnings)} varning(ar), {len(self.errors)} fel."
         )
-        if self.errors and self.override is not None:
+        if self.errors and self.override is not None and self.override.covers(self.errors):
             text += f" Felen är åsidosatta: {self.override.reason}"
         return text
 
@@ -1227,7 +1536,7 @@ class CheckReport:
     def to_json(self, path: str | os.PathLike[str]) -> Path:
         """Write the report as JSON (atomically); later notebooks read it with from_json."""
         text = json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
-        return _atomic_write_text(Path(path), text)
+        return write_private_text(path, text)
 
     @classmethod
     def from_json(cls, path: str | os.PathLike[str]) -> CheckReport:
@@ -1269,7 +1578,8 @@ class CheckReport:
             ]
         lines += ["| Resultat | Kontroll | Meddelande | Riktlinje |", "| --- | --- | --- | --- |"]
         for row in self.to_frame().iter_rows(named=True):
-            source = f'seed {row["seed"]}: "{row["quote"]}"'
+            where = Guideline(row["seed"], row["document"], row["quote"]).where
+            source = f'{where}: "{row["quote"]}"'
             lines.append(
                 f"| {_STATUS[row['status']]} | {cell(row['label'])} (`{row['check']}`)"
                 f" | {cell(row['message'])} | {cell(source)} |"
@@ -1279,35 +1589,46 @@ class CheckReport:
     def to_csv(self, path: str | os.PathLike[str]) -> Path:
         """The table as CSV (UTF-8 with BOM, so Excel shows å, ä, ö)."""
         buffer = self.to_frame().write_csv()
-        return _atomic_write_text(Path(path), "\ufeff" + buffer)
+        return write_private_text(path, "\ufeff" + buffer)
 
     def write(
         self, run_dir: str | os.PathLike[str], *, override_reason: str | None = None
     ) -> dict[str, Path]:
-        """Write JSON, Markdown and CSV into ``run_dir``; records an override if one is given.
+        """Write JSON, Markdown and CSV into ``run_dir`` (private: folder 0700, files 0600).
 
-        Writing never raises on guideline errors: the analyst gets the checklist either way.
-        Call :meth:`require_ok` afterwards to stop the run.
+        With errors: a reason of substance is recorded as an override; without a new reason,
+        an override already in ``run_dir``'s report for this campaign is kept when it covers
+        the same errors (so re-running notebook 00 does not wipe it out). Writing never raises
+        on guideline errors or a thin reason: the analyst gets the checklist either way. Call
+        :meth:`require_ok` afterwards to stop the run.
         """
-        if self.errors and (override_reason or "").strip():
-            self._record_override(override_reason or "")
-        folder = Path(run_dir)
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = ensure_private_dir(run_dir)
+        reason = _reason_text(override_reason)
+        if self.errors and reason and _reason_problem(reason) is None:
+            self._record_override(reason)
+        elif self.errors and not reason and self.override is None:
+            stored = _stored_override(folder / REPORT_FILES["json"], self)
+            if stored is not None and stored.covers(self.errors):
+                self.override = stored
+            else:
+                self._earlier = stored
         return {
             "json": self.to_json(folder / REPORT_FILES["json"]),
-            "markdown": _atomic_write_text(folder / REPORT_FILES["markdown"], self.to_markdown()),
+            "markdown": write_private_text(folder / REPORT_FILES["markdown"], self.to_markdown()),
             "csv": self.to_csv(folder / REPORT_FILES["csv"]),
         }
 
     def _record_override(self, reason: str) -> Override:
-        reason = " ".join(reason.split())
-        if self.override is not None and self.override.reason == reason:
-            return self.override
+        reason = _reason_text(reason)
+        errors = self.errors
+        current = self.override
+        if current is not None and current.reason == reason and current.covers(errors):
+            return current
         self.override = Override(
             campaign=self.campaign,
             reason=reason,
-            errors=tuple(f.check for f in self.errors),
-            messages=tuple(f.message for f in self.errors),
+            errors=tuple(f.check for f in errors),
+            messages=tuple(f.message for f in errors),
             overridden_at=_now(),
         )
         return self.override
@@ -1315,31 +1636,61 @@ class CheckReport:
     def require_ok(self, override_reason: str | None = None) -> Override | None:
         """Go/no-go for steps that write recipient files.
 
-        No errors: returns None. Errors and a non-empty ``override_reason``: returns (and
+        No errors: returns None. Errors and an ``override_reason`` of substance (at least
+        :data:`MIN_REASON_WORDS` words, :data:`MIN_REASON_CHARS` characters): returns (and
         records) an :class:`Override` for the manifest. Errors, no reason, but an override
-        already recorded in this report (e.g. given to notebook 00): returns that. Otherwise
-        raises :class:`CampaignError` listing each error with its guideline.
+        already recorded in this report that covers exactly these errors (e.g. given to
+        notebook 00): returns that. Otherwise raises :class:`CampaignError` listing each
+        error with its guideline.
         """
         errors = self.errors
         if not errors:
             return None
-        if (override_reason or "").strip():
-            return self._record_override(override_reason or "")
-        if self.override is not None and set(self.override.errors) >= {f.check for f in errors}:
+        reason = _reason_text(override_reason)
+        if reason:
+            problem = _reason_problem(reason)
+            if problem is not None:
+                raise CampaignError(
+                    f"campaign {self.campaign!r}: {problem}",
+                    [f"{f.check}: {f.message}" for f in errors],
+                )
+            return self._record_override(reason)
+        if self.override is not None and self.override.covers(errors):
             return self.override
         problems = [f"{f.check}: {f.message} — {f.guideline.cite()}" for f in errors]
+        stale = ""
+        earlier = self.override or self._earlier
+        if earlier is not None:
+            stale = (
+                " (the override recorded earlier was given for other errors: "
+                f"{', '.join(earlier.errors)}; these need a reason of their own)"
+            )
         raise CampaignError(
-            f"campaign {self.campaign!r} breaks {len(errors)} guideline rule(s); fix the campaign,"
-            " or give override_reason with a written reason to go ahead anyway (it is recorded"
-            " in the manifest)",
+            f"campaign {self.campaign!r} breaks {len(errors)} guideline rule(s){stale}; fix the"
+            " campaign, or give override_reason with a written reason to go ahead anyway (who"
+            " decided and why; it is recorded in the manifest)",
             problems,
         )
+
+
+def _stored_override(path: Path, report: CheckReport) -> Override | None:
+    """The override in an earlier report at ``path`` for this campaign, if any (whether it
+    covers the report's errors is for the caller to ask)."""
+    if not path.is_file():
+        return None
+    try:
+        stored = CheckReport.from_json(path)
+    except (CampaignError, ValueError, KeyError, TypeError):
+        return None  # an unreadable old report is replaced, its override not carried over
+    return stored.override if stored.campaign == report.campaign else None
 
 
 def check(campaign: Campaign) -> CheckReport:
     """Apply every rule in :data:`RULES` to the campaign; never raises on a broken rule."""
     findings = tuple(rule.apply(campaign) for rule in RULES)
-    return CheckReport(campaign=campaign.name, title=campaign.title, findings=findings)
+    return CheckReport(
+        campaign=campaign.name, title=mask_in_text(campaign.title), findings=findings
+    )
 
 
 def ensure_sendable(
@@ -1363,18 +1714,3 @@ def ensure_sendable(
             else check(load_campaign(path))
         )
     return report.require_ok(override_reason)
-
-
-def _atomic_write_text(path: Path, text: str) -> Path:
-    """Write via a temporary file in the same folder and rename: never a half-written report."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path

@@ -150,6 +150,41 @@ def _scrub(text: str) -> str:
     return _LONG_DIGITS.sub(mask, text)
 
 
+# A password in a URL: ``user:password@`` and password-like parameters in any spelling a driver
+# takes (``?password=``, ``;PWD=`` in an ODBC connection string, ``%3D``/``%3B`` when encoded).
+_USERINFO_PASSWORD = re.compile(r"(\w[\w+.-]*://[^:/@\s'\"]*:)[^@\s'\"]+@")
+_SECRET_PARAMETER = re.compile(
+    r"(?i)(?:(?<![a-z0-9_])|(?<=%3b)|(?<=%26))((?:password|passwd|passphrase|pwd|pass|secret|token"
+    r"|api[_-]?key|access[_-]?key)\s*(?:=|%3d))(\{[^}]*\}?|(?:(?!%3b|%26)[^&;\r\n'\"])*)"
+)
+
+
+def redact_secrets(text: str, *secrets: str) -> str:
+    """``text`` with database passwords replaced by ``***``: the ``user:password@`` part of a
+    URL, password-like parameters (``password=``, ``pwd=``, ``PWD=``, ``token=`` …, also URL
+    encoded), and every one of ``secrets`` wherever it stands.
+
+    >>> redact_secrets("mssql+pyodbc:///?odbc_connect=DSN%3Dvard%3BUID%3Dan%3BPWD%3Dx1%3B")
+    'mssql+pyodbc:///?odbc_connect=DSN%3Dvard%3BUID%3Dan%3BPWD%3D***%3B'
+    >>> redact_secrets("postgresql://an:hemligt@db/vard?sslmode=require&password=x2")
+    'postgresql://an:***@db/vard?sslmode=require&password=***'
+    """
+    for secret in sorted({s for s in secrets if s and len(s) >= 2}, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    text = _USERINFO_PASSWORD.sub(r"\1***@", text)
+    return _SECRET_PARAMETER.sub(lambda m: m.group(1) + ("***" if m.group(2) else ""), text)
+
+
+def _secrets_in(url: str) -> list[str]:
+    """The password values a URL holds, raw and URL-decoded (to hide them in driver errors)."""
+    from urllib.parse import unquote, unquote_plus
+
+    found = [m.group(0).rsplit(":", 1)[1][:-1] for m in _USERINFO_PASSWORD.finditer(url)]
+    for text in (url, unquote(url), unquote(unquote(url))):
+        found += [m.group(2).strip("{}") for m in _SECRET_PARAMETER.finditer(text)]
+    return [value for raw in found for value in {raw, unquote(raw), unquote_plus(raw)} if value]
+
+
 def _names(columns: Iterable[str]) -> str:
     return ", ".join(f"'{_scrub(c)}'" for c in columns) or "(none)"
 
@@ -913,13 +948,11 @@ def read_sql(
             "dialect+driver://user:password@host/database, e.g. sqlite:///target.db.",
             path=source,
         ) from None
-    shown = parsed.render_as_string(hide_password=True)
-    secret = parsed.password
+    shown = redact_secrets(parsed.render_as_string(hide_password=True))
+    secrets = [str(parsed.password or ""), *_secrets_in(url)]
 
     def hide(text: str) -> str:
-        if secret:
-            text = text.replace(str(secret), "***")
-        return _scrub(text)
+        return _scrub(redact_secrets(text, *secrets))
 
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""

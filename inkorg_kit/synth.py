@@ -21,6 +21,8 @@ numbers are aged 50-74 (most born 1976-77), which caps any target group of that 
 Larger populations (benchmarks) use :func:`generated_numbers`: check-digit-valid numbers made
 at run time with a Swedish age pyramid. They may coincide with real residents' numbers, so they
 are never written into the repository; only under ``out/`` (git-ignored) or a temporary folder.
+The command line (``python -m inkorg_kit.synth out/demo``) uses test numbers only; a larger
+region needs ``--generated``, which warns that the numbers may be real people's.
 
 Everything is whole-column numpy/polars and deterministic for a seed: two million people and
 ten million contacts generate in seconds.
@@ -847,20 +849,72 @@ def messy_list(
 # --------------------------------------------------------------------------- command line
 
 
+GENERATED_WARNING = (
+    "Warning: --generated makes check-digit-valid personnummer at run time. They are not"
+    " Skatteverket's test numbers and may belong to real residents: keep the files under out/"
+    " (git-ignored) or a temporary folder, and never commit, share or import them."
+)
+
+
+def _inside_repo_outside_out(folder: Path) -> bool:
+    """True for a folder in this checkout but not under its ``out/`` (where files get committed)."""
+    root = Path(__file__).resolve().parents[1]
+    if not (root / "pyproject.toml").is_file():  # an installed package: no checkout to protect
+        return False
+    target = folder.resolve()
+    return target.is_relative_to(root) and not target.is_relative_to(root / "out")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m inkorg_kit.synth out/demo``: write the demo region's files."""
+    """``python -m inkorg_kit.synth out/demo``: write the demo region's files.
+
+    Test numbers only, unless ``--generated`` is given (for benchmark-sized regions): then the
+    numbers may be real people's, a warning says so, and the folder must not be in the checkout
+    outside ``out/``.
+    """
     parser = argparse.ArgumentParser(
         prog="python -m inkorg_kit.synth", description="Write a synthetic region's files."
     )
     parser.add_argument(
         "folder", help="output folder, e.g. out/demo (never inside the repo's code)"
     )
-    parser.add_argument("--people", type=int, default=30_000, help="number of people")
+    capacity = max_people_from_test_numbers()
+    parser.add_argument(
+        "--people",
+        type=int,
+        default=30_000,
+        help=f"number of people (at most {capacity:,} with test numbers)",
+    )
     parser.add_argument("--seed", type=int, default=2026, help="random seed")
     parser.add_argument("--reference-date", default=_REFERENCE_DATE, help="YYYY-MM-DD")
     parser.add_argument("--xlsx", action="store_true", help="also write extract.xlsx")
+    parser.add_argument(
+        "--generated",
+        action="store_true",
+        help="use generated check-digit-valid numbers (any size; they may be real people's)",
+    )
     args = parser.parse_args(argv)
-    made = region(args.people, seed=args.seed, reference_date=args.reference_date)
+    if args.generated:
+        print(GENERATED_WARNING, file=sys.stderr)
+        if _inside_repo_outside_out(Path(args.folder)):
+            parser.error(
+                f"{args.folder}: generated numbers may be real people's; write them under out/"
+                " (git-ignored) or a temporary folder, not elsewhere in the repository"
+            )
+    numbers: Literal["test", "generated"] = "generated" if args.generated else "test"
+    try:
+        if numbers == "test" and args.people > max_people_from_test_numbers(args.reference_date):
+            parser.error(
+                f"--people {args.people}: Skatteverket's test numbers give at most"
+                f" {max_people_from_test_numbers(args.reference_date):,} people at"
+                f" {args.reference_date}; ask for fewer, or add --generated for a larger region"
+                " of generated numbers (they may belong to real people)"
+            )
+        made = region(
+            args.people, seed=args.seed, reference_date=args.reference_date, numbers=numbers
+        )
+    except ValueError as exc:
+        parser.error(str(exc))
     paths = made.write(args.folder, xlsx=args.xlsx)
     print(
         f"{made.people.height} people, {made.contacts.height} contact rows "

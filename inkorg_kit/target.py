@@ -26,19 +26,34 @@ e.g. booked visits, count as recent); ``last_contact_between`` keeps people with
 between the two dates (inclusive). The group's ``unit_hsa_id`` and ``last_contact`` describe
 that latest contact.
 
+Diagnosis codes are compared without dots, commas and spaces on both sides (the YAML and
+the data), so ``E 11.9``, ``e11,9`` and ``E119`` all match ``E11`` and ``E11.9``.
+
 Flags (deceased, protected identity, opted out) come from columns of the extract (any row
 flagged flags the person; ``1/0``, ``true/false``, ``ja/nej``, ``j/n``, ``x``/empty) and/or
-from list files; with neither, the step removes nobody and says so in the funnel's ``note``.
-The frequency cap reads earlier run folders (``<earlier_runs>/*/recipients/manifest.json``
-and the import files they list) and drops anyone messaged within ``frequency_cap_days``.
+from list files. An exclusion that is on but has neither is a :class:`TargetError` naming the
+missing column and similar ones: it never switches itself off; ``exclude_deceased: false``
+(and so on) switches it off on purpose. Unusable rows of list files are counted in the funnel's
+``note`` with a few masked examples and their lines, since each unusable row of an exclusion
+list is a resident who is not excluded. The frequency cap reads earlier run folders
+(``<earlier_runs>/*/recipients/manifest.json`` and the import files they list; a send is dated
+by its ``planned_send_start``) and drops anyone messaged within ``frequency_cap_days``; the cap
+needs ``earlier_runs``, and that folder must exist.
+
+A database URL is never shown with its password (``user:password@``, ``password=``, ``PWD=``:
+:func:`redact_secrets`), and a URL given as plain text is refused: use an SQL block with
+``url_env``.
 
 Speed: row conditions become plain columns (units, codes and flags decided on their few
 distinct values), the extract is grouped once by its raw personnummer text taking only
 ``max``/``min``/``len``, the distinct values are cleaned, and the groups are merged per person.
 No Python loop runs over rows (2 million people in 10 million rows: about 7 s on 2 cores).
 
->>> extract = pl.DataFrame({"personnummer": ["19900101-2385", "900101-2385", "19900101-2386"]})
->>> result = select(TargetSpec(), source=extract, reference_date="2026-11-21")
+>>> extract = pl.DataFrame(
+...     {"personnummer": ["19900101-2385", "900101-2385", "19900101-2386"], "deceased": [0, 0, 1]}
+... )
+>>> spec = TargetSpec(exclude_protected_identity=False, exclude_opted_out=False)
+>>> result = select(spec, source=extract, reference_date="2026-11-21")
 >>> result.group["personnummer"].to_list()
 ['19900101-2385']
 >>> [(s, n) for s, n in result.funnel.select("step", "removed").rows() if n]
@@ -48,18 +63,27 @@ No Python loop runs over rows (2 million people in 10 million rows: about 7 s on
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from inkorg_kit import pnr
+from inkorg_kit.io import _secrets_in, redact_secrets
 
 __all__ = [
     "FUNNEL_COLUMNS",
@@ -70,6 +94,7 @@ __all__ = [
     "TargetResult",
     "TargetSpec",
     "messaged_in_earlier_runs",
+    "redact_secrets",
     "resolve_reference_date",
     "select",
 ]
@@ -96,12 +121,25 @@ class TargetError(ValueError):
     """A spec that does not fit its source, or inputs that cannot be used; says what to do."""
 
 
+URL_AS_TEXT = (
+    "a database URL cannot be given as plain text (it would be shown and kept with the"
+    " parameters); give an SQL block with the URL in an environment variable instead:"
+    " source: {url_env: INKORG_DB_URL, query: 'SELECT … FROM …'}"
+)
+
+
+def _has_secret(url: str) -> bool:
+    return redact_secrets(url) != url
+
+
 class SqlSource(BaseModel):
     """A query against a database URL (SQLAlchemy style: sqlite:///…, postgresql://…).
 
     Give the URL in ``url_env`` (the name of an environment variable holding it) whenever the
     URL has a password: parameters and campaign files are kept and shown, the environment is
-    not. ``url`` is refused if it holds a password.
+    not. ``url`` is refused if it holds a password in any form (``user:password@``,
+    ``?password=``, ``PWD=`` in an ODBC connection string). Wherever a URL is shown (the
+    funnel's source, errors), passwords are replaced by ``***``.
     """
 
     model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)  # a URL may hold a secret
@@ -119,10 +157,11 @@ class SqlSource(BaseModel):
     def _no_password(cls, value: str | None) -> str | None:
         if value is None:
             return value
-        if re.search(r"://[^/@\s]*:[^/@\s]*@", value):
+        if _has_secret(value):
             raise ValueError(
-                "the URL holds a password; put the whole URL in an environment variable and "
-                "name it in url_env (e.g. url_env: INKORG_DB_URL) instead"
+                "the URL holds a password (user:password@, password=, pwd= or PWD=); put the"
+                " whole URL in an environment variable and name it in url_env (e.g. url_env:"
+                " INKORG_DB_URL) instead"
             )
         return value
 
@@ -138,7 +177,49 @@ class SqlSource(BaseModel):
 
     def describe(self) -> str:
         """Where the rows come from, safe to show (no URL when it is read from the env)."""
-        return f"SQL via ${self.url_env}" if self.url_env else f"SQL via {self.url}"
+        if self.url_env:
+            return f"SQL via ${self.url_env}"
+        return f"SQL via {redact_secrets(self.url or '')}"
+
+    def read(self, pnr_column: str) -> pl.DataFrame:
+        """Run the query; any error is a :class:`TargetError` with every password hidden."""
+        from inkorg_kit import io
+
+        url = os.environ.get(self.url_env, "") if self.url_env else (self.url or "")
+        try:
+            return io.read_sql(
+                url=self.url, query=self.query, url_env=self.url_env, pnr_column=pnr_column
+            )
+        except Exception as exc:  # driver errors vary: none may show a password
+            message = redact_secrets(str(exc), *_secrets_in(url))
+            raise TargetError(f"{self.describe()}: {message}") from None
+
+
+_SQL_KEYS = ("url", "url_env", "query")
+
+
+def _sql_source(value: Mapping[str, Any]) -> SqlSource:
+    """An SQL block, or one plain error saying which forms are accepted and what was wrong."""
+    try:
+        return SqlSource.model_validate(dict(value))
+    except ValidationError as exc:
+        wrong = []
+        for err in exc.errors(include_url=False):
+            key = ".".join(str(part) for part in err["loc"] if isinstance(part, str))
+            if err["type"] == "extra_forbidden":
+                close = difflib.get_close_matches(key, _SQL_KEYS, n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                wrong.append(f"unknown key '{key}'{hint}")
+            elif err["type"] == "missing":
+                wrong.append(f"'{key}' is missing")
+            else:
+                message = str(err["msg"]).removeprefix("Value error, ")
+                wrong.append(f"{key}: {message}" if key else message)
+        raise ValueError(
+            "an SQL source is a block with the keys url_env (or url, without a password) and"
+            f" query; here: {'; '.join(wrong)}. A file source is a path, e.g."
+            " out/demo/extract.csv"
+        ) from None
 
 
 class AgeRange(BaseModel):
@@ -146,9 +227,37 @@ class AgeRange(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    min: int | None = Field(None, ge=0, le=130)
-    max: int | None = Field(None, ge=0, le=130)
-    at: dt.date | None = None
+    min: int | None = Field(None, ge=0, le=130, description="lowest age in whole years, e.g. 40")
+    max: int | None = Field(None, ge=0, le=130, description="highest age in whole years, e.g. 74")
+    at: dt.date | None = Field(
+        None, description="the date ages are counted at, YYYY-MM-DD (default: the send date)"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _block(cls, value: object) -> object:
+        if value is not None and not isinstance(value, Mapping | AgeRange):
+            raise ValueError(
+                "age is a block of min and/or max (whole years, 0-130) and optionally at"
+                " (YYYY-MM-DD), e.g. age: {min: 40, max: 74}"
+            )
+        return value
+
+    @field_validator("min", "max", mode="before")
+    @classmethod
+    def _years(cls, value: object, info: Any) -> object:
+        whole = isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit())
+        if value is not None and (isinstance(value, bool) or not whole):
+            raise ValueError(
+                f"age {info.field_name} must be a whole number of years from 0 to 130, e.g."
+                f" {40 if info.field_name == 'min' else 74}"
+            )
+        return value
+
+    @field_validator("at", mode="before")
+    @classmethod
+    def _date(cls, value: object) -> object:
+        return _as_date_value(value, "age.at")
 
     @model_validator(mode="after")
     def _order(self) -> AgeRange:
@@ -157,34 +266,71 @@ class AgeRange(BaseModel):
         return self
 
 
+def _as_date_value(value: object, what: str) -> object:
+    """A YAML date or YYYY-MM-DD text as a date; anything else says what is expected."""
+    if value is None or isinstance(value, dt.date):
+        return value.date() if isinstance(value, dt.datetime) else value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValueError(
+            f"{what}: {value!r} is not a date; write YYYY-MM-DD, e.g. 2026-01-01"
+        ) from None
+
+
+#: Accepted spellings of the legal sex (Swedish and English), upper-cased.
+_WOMEN = ("F", "K", "KVINNA", "KVINNOR", "KVINNLIG", "WOMAN", "WOMEN", "FEMALE")
+_MEN = ("M", "MAN", "MÄN", "MANLIG", "MEN", "MALE")
+SEX_WORDS = {**dict.fromkeys(_WOMEN, "F"), **dict.fromkeys(_MEN, "M")}
+
+
 class TargetSpec(BaseModel):
     """Declarative filters, applied in the order listed here; each becomes a funnel step."""
 
     model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)  # source may hold a URL
 
     source: str | SqlSource | None = Field(
-        None, description="extract file (csv/txt/xlsx/parquet) or an SQL source"
+        None,
+        description=(
+            "extract file (csv/txt/xlsx/parquet), or an SQL block {url_env: NAME, query: SQL}"
+        ),
     )
     pnr_column: str = Field("personnummer", description="column holding personnummer")
     unit_column: str = Field("unit_hsa_id", description="column with the unit's HSA-id")
     diagnosis_column: str = Field("icd10", description="column with ICD-10 codes")
     contact_date_column: str = Field("contact_date", description="column with contact dates")
-    age: AgeRange | None = None
-    sex: str | None = Field(None, description="'F' or 'M' (legal sex from the personnummer)")
+    age: AgeRange | None = Field(
+        None, description="age range {min: 40, max: 74} in whole years (optionally at: a date)"
+    )
+    sex: str | None = Field(
+        None, description="F (kvinnor/women) or M (män/men): legal sex from the personnummer"
+    )
     units: list[str] = Field(default_factory=list, description="HSA-ids of sending units")
     diagnosis_prefixes: list[str] = Field(default_factory=list, description="ICD-10 prefixes")
-    last_contact_within_days: int | None = Field(None, ge=1)
-    last_contact_between: tuple[dt.date, dt.date] | None = None
+    last_contact_within_days: int | None = Field(
+        None, ge=1, description="days back from the send date to the latest contact, e.g. 540"
+    )
+    last_contact_between: tuple[dt.date, dt.date] | None = Field(
+        None, description="two dates [first, last], e.g. ['2026-01-01', '2026-12-31']"
+    )
     include_lists: list[str] = Field(default_factory=list, description="files: keep only these")
     exclude_lists: list[str] = Field(default_factory=list, description="files: drop these")
-    exclude_deceased: bool = True
-    exclude_protected_identity: bool = True
-    exclude_opted_out: bool = True
+    exclude_deceased: bool = Field(
+        True, description="drop deceased people (needs deceased_column or deceased_lists)"
+    )
+    exclude_protected_identity: bool = Field(
+        True,
+        description="drop people with protected identity (needs protected_identity_column or"
+        " protected_identity_lists)",
+    )
+    exclude_opted_out: bool = Field(
+        True, description="drop residents who opted out (needs opted_out_column or opted_out_lists)"
+    )
     frequency_cap_days: int | None = Field(
         None, ge=1, description="drop anyone messaged by an earlier campaign within N days"
     )
     earlier_runs: str | None = Field(
-        None, description="folder holding earlier campaigns' run folders (for the cap)"
+        None, description="folder holding earlier campaigns' run folders (for the cap), e.g. out"
     )
     # Where the exclusion flags come from: a column of the extract and/or list files.
     deceased_column: str = Field("deceased", description="column flagging deceased people")
@@ -205,16 +351,37 @@ class TargetSpec(BaseModel):
         True, description="accept samordningsnummer (coordination numbers) as recipients"
     )
 
+    @field_validator("source", mode="before")
+    @classmethod
+    def _source(cls, value: object) -> object:
+        if value is None or isinstance(value, SqlSource):
+            return value
+        if isinstance(value, os.PathLike):
+            value = os.fspath(value)
+        if isinstance(value, str):
+            text = value.strip()
+            if "://" in text:
+                raise ValueError(URL_AS_TEXT)
+            return text or None
+        if isinstance(value, Mapping):
+            return _sql_source(value)
+        raise ValueError(
+            "source is a file path (e.g. out/demo/extract.csv) or an SQL block"
+            " {url_env: INKORG_DB_URL, query: 'SELECT …'}"
+        )
+
     @field_validator("sex", mode="before")
     @classmethod
     def _sex(cls, value: object) -> object:
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
-        words = {"F": "F", "K": "F", "KVINNA": "F", "KVINNOR": "F", "M": "M", "MAN": "M"}
         text = str(value).strip().upper()
-        if text not in words:
-            raise ValueError(f"sex {value!r} is not one of F (women) or M (men)")
-        return words[text]
+        if text not in SEX_WORDS:
+            raise ValueError(
+                f"sex {value!r} is not one of F (women: F, K, kvinna, kvinnor) or M (men: M,"
+                " man, män)"
+            )
+        return SEX_WORDS[text]
 
     @field_validator("units")
     @classmethod
@@ -240,12 +407,44 @@ class TargetSpec(BaseModel):
             )
         return out
 
+    @field_validator("last_contact_between", mode="before")
+    @classmethod
+    def _two_dates(cls, value: object) -> object:
+        if value is None:
+            return value
+        if isinstance(value, str | dt.date) or not isinstance(value, Sequence):
+            raise ValueError(
+                "last_contact_between needs two dates [first, last], got one; e.g."
+                " ['2026-01-01', '2026-12-31'] (or use last_contact_within_days)"
+            )
+        if len(value) != 2:
+            raise ValueError(
+                f"last_contact_between needs two dates [first, last], got {len(value)}; e.g."
+                " ['2026-01-01', '2026-12-31']"
+            )
+        return tuple(_as_date_value(v, "last_contact_between") for v in value)
+
     @field_validator("last_contact_between")
     @classmethod
     def _between(cls, value: tuple[dt.date, dt.date] | None) -> tuple[dt.date, dt.date] | None:
         if value is not None and value[0] > value[1]:
             raise ValueError(f"last_contact_between starts {value[0]}, after it ends {value[1]}")
         return value
+
+    @model_validator(mode="after")
+    def _cap_needs_runs(self) -> TargetSpec:
+        if self.frequency_cap_days is not None and not self.earlier_runs:
+            raise ValueError(
+                f"frequency_cap_days: {self.frequency_cap_days} needs earlier_runs: the folder"
+                " holding earlier campaigns' run folders (e.g. earlier_runs: out); without it"
+                " nobody would be capped"
+            )
+        if self.earlier_runs and self.frequency_cap_days is None:
+            raise ValueError(
+                "earlier_runs is set but frequency_cap_days is not: give frequency_cap_days"
+                " (e.g. 90) or remove earlier_runs"
+            )
+        return self
 
     @property
     def has_contact_recency_filter(self) -> bool:
@@ -254,8 +453,19 @@ class TargetSpec(BaseModel):
 
 
 def _icd_key(code: str) -> str:
-    """ICD-10 codes compared without dots and spaces, upper case: ``e11.9`` → ``E119``."""
-    return re.sub(r"[.\s]", "", str(code)).upper()
+    """ICD-10 codes compared without dots, commas and spaces, upper case: ``e11,9`` → ``E119``."""
+    return re.sub(r"[.,\s]", "", str(code)).upper()
+
+
+def _icd_text(values: pl.Series) -> pl.Series:
+    """Codes in the data normalised like :func:`_icd_key`, keeping the gaps between codes:
+    ``E 11.9`` / ``e11,9`` / ``E119`` → ``E119``; ``E11.9, I10`` → ``E119, I10``."""
+    return (
+        values.str.to_uppercase()
+        .str.replace_all(r"([A-Z])\s+(\d)", "${1}${2}")
+        .str.replace_all(r"(\d)\s*[.,]\s*(\d)", "${1}${2}")
+        .str.replace_all(".", "", literal=True)
+    )
 
 
 # --------------------------------------------------------------------------- the result
@@ -413,18 +623,18 @@ def _load(spec: TargetSpec, source: Any, base: Path) -> tuple[pl.DataFrame, str]
             "no source: set target.source in the campaign (a file or an SQL block), or pass "
             "source= a file path or a frame"
         )
-    if isinstance(source, dict):
-        source = SqlSource.model_validate(source)
+    if isinstance(source, Mapping):
+        try:
+            source = _sql_source(source)
+        except ValueError as exc:
+            raise TargetError(f"source: {exc}") from None
     if isinstance(source, SqlSource):
-        from inkorg_kit import io
-
-        frame = io.read_sql(
-            url=source.url, query=source.query, url_env=source.url_env, pnr_column=spec.pnr_column
-        )
-        return frame, source.describe()
+        return source.read(spec.pnr_column), source.describe()
     if isinstance(source, str | os.PathLike):
         from inkorg_kit import io
 
+        if "://" in os.fspath(source):
+            raise TargetError(f"source: {URL_AS_TEXT}")
         path = _resolve(source, base)
         return io.read_table(path, pnr_column=spec.pnr_column), str(source)
     return _frame_from(source), "(frame)"
@@ -434,9 +644,46 @@ def _need(frame: pl.DataFrame, column: str, field_name: str, why: str) -> None:
     if column not in frame.columns:
         shown = ", ".join(repr(c) for c in frame.columns[:30])
         raise TargetError(
-            f"{why} needs the column '{column}' (target.{field_name}), but the source has "
-            f"columns {shown}; name the right column in target.{field_name}"
+            pnr.mask_in_text(
+                f"{why} needs the column '{column}' (target.{field_name}), but the source has "
+                f"columns {shown}; name the right column in target.{field_name}"
+            )
         )
+
+
+#: Words that name a flag column in Swedish or English extracts (to suggest the right one).
+_FLAG_WORDS = {
+    "deceased": ("avlid", "död", "dod", "dead", "death", "decease", "avliden"),
+    "protected_identity": ("skydd", "sekretess", "protect", "spärr", "sparr", "hidden"),
+    "opted_out": ("avböj", "avboj", "opt", "avreg", "nej_tack", "spärr", "sparr"),
+}
+
+
+def _need_flag_sources(columns: Sequence[str], spec: TargetSpec) -> None:
+    """Each exclusion that is on needs its column or a list: never switch off silently."""
+    for flag in ("deceased", "protected_identity", "opted_out"):
+        column = getattr(spec, f"{flag}_column")
+        if not getattr(spec, f"exclude_{flag}") or column in columns:
+            continue
+        if getattr(spec, f"{flag}_lists"):
+            continue
+        words = _FLAG_WORDS[flag]
+        similar = difflib.get_close_matches(column, columns, n=3, cutoff=0.6)
+        similar += [c for c in columns if any(w in c.casefold() for w in words)]
+        similar = list(dict.fromkeys(similar))[:5]
+        found = (
+            f"similar columns: {', '.join(repr(c) for c in similar)}"
+            if similar
+            else f"the source has columns {', '.join(repr(c) for c in columns[:20])}"
+        )
+        message = (
+            f"exclude_{flag} is on, but the source has no column '{column}'"
+            f" (target.{flag}_column) and no list is given (target.{flag}_lists); {found}."
+            f" Name the column in target.{flag}_column (add it to the SQL query if need be),"
+            f" give a list file in target.{flag}_lists, or switch the exclusion off explicitly"
+            f" with exclude_{flag}: false"
+        )
+        raise TargetError(pnr.mask_in_text(message))
 
 
 def _matching(
@@ -501,8 +748,47 @@ def _flag(frame: pl.DataFrame, column: str) -> pl.Expr:
     return _matching(frame, column, decide)
 
 
-def _read_list(path: Path, reference: dt.date, what: str) -> tuple[pl.Series, int]:
-    """Valid personnummer of a list file (distinct), and how many of its rows were unusable."""
+@dataclass(frozen=True)
+class _ListRead:
+    """A list file read: its valid personnummer (distinct) and what could not be used."""
+
+    numbers: pl.Series
+    invalid: int  # rows with a value that is not a usable personnummer
+    empty: int  # blank rows
+    examples: tuple[str, ...]  # a few invalid rows: "rad 5: 19900101-**** (fel kontrollsiffra)"
+
+    def note(self, name: str | None = None) -> str | None:
+        """Swedish words for the funnel: how many rows were unusable, with masked examples."""
+        parts = []
+        if self.invalid:
+            where = f" i {name}" if name else ""
+            shown = f" (t.ex. {'; '.join(self.examples)})" if self.examples else ""
+            parts.append(f"{self.invalid} ogiltiga rader{where}{shown}")
+        if self.empty:
+            parts.append(f"{self.empty} tomma rader{f' i {name}' if name else ''}")
+        return "; ".join(parts) or None
+
+
+_LIST_EXAMPLES = 3
+_NOT_TEXT = (".xlsx", ".xlsm", ".xls", ".parquet", ".pq")
+
+
+def _first_data_line(path: Path, rows: int) -> int | None:
+    """The 1-based line of a text list's first data row (after a header and a ``sep=`` line).
+
+    The reader keeps every line, blank ones too, so the lines before the data are the file's
+    lines less its rows. None for Excel/Parquet, or when that does not add up (quoted newlines).
+    """
+    if path.suffix.lower() in _NOT_TEXT:
+        return None
+    data = path.read_bytes()
+    lines = data.count(b"\n") + (0 if not data or data.endswith(b"\n") else 1)
+    before = lines - rows
+    return before + 1 if 0 <= before <= 2 else None
+
+
+def _read_list(path: Path, reference: dt.date, what: str) -> _ListRead:
+    """Valid personnummer of a list file (distinct), and its unusable rows with examples."""
     from inkorg_kit import io
 
     if not path.is_file():
@@ -512,8 +798,31 @@ def _read_list(path: Path, reference: dt.date, what: str) -> tuple[pl.Series, in
         )
     values = io.read_pnr_column(path)
     cleaned = pnr.clean(values, reference_date=reference)
-    rejected = int((cleaned["status"] == "rejected").sum())
-    return cleaned["pnr"].drop_nulls().unique(), rejected
+    rejected = cleaned["status"] == "rejected"
+    empty = rejected & (cleaned["reason"] == "empty")
+    invalid = rejected & ~empty
+    examples: tuple[str, ...] = ()
+    if invalid.any():
+        first = _first_data_line(path, values.len())
+        rows = invalid.arg_true().head(_LIST_EXAMPLES)
+        shown = pl.DataFrame(
+            {
+                "row": rows,
+                "value": pnr.mask(values.gather(rows)),
+                "reason": cleaned["reason"].gather(rows).cast(pl.String),
+            }
+        )
+        examples = tuple(
+            f"{'rad ' + str(first + row) if first else 'datarad ' + str(row + 1)}:"
+            f" {value} ({pnr.REASON_LABELS.get(reason, reason)})"
+            for row, value, reason in shown.iter_rows()
+        )
+    return _ListRead(
+        numbers=cleaned["pnr"].drop_nulls().unique(),
+        invalid=int(invalid.sum()),
+        empty=int(empty.sum()),
+        examples=examples,
+    )
 
 
 # --------------------------------------------------------------------------- frequency cap
@@ -533,15 +842,20 @@ def _manifest_files(manifest: dict[str, Any]) -> list[str]:
     return out
 
 
-def _manifest_date(manifest: dict[str, Any]) -> dt.date | None:
-    for key in ("created", "created_at", "sent_at", "date"):
+#: Manifest fields that date a send, best first: the planned start, then when it was written.
+MANIFEST_DATE_KEYS = ("planned_send_start", "created", "created_at", "sent_at", "date")
+
+
+def _manifest_date(manifest: dict[str, Any]) -> tuple[dt.date, str] | None:
+    """The date of an earlier send and the field it came from (see :data:`MANIFEST_DATE_KEYS`)."""
+    for key in MANIFEST_DATE_KEYS:
         value = manifest.get(key)
         if isinstance(value, str) and value.strip():
             try:
-                return dt.datetime.fromisoformat(value.strip()).date()
+                return dt.datetime.fromisoformat(value.strip()).date(), key
             except ValueError:
                 try:
-                    return dt.date.fromisoformat(value.strip()[:10])
+                    return dt.date.fromisoformat(value.strip()[:10]), key
                 except ValueError:
                     continue
     return None
@@ -556,18 +870,24 @@ def messaged_in_earlier_runs(
 ) -> tuple[pl.Series, list[str]]:
     """Personnummer messaged by earlier campaigns on or after ``since``, and notes on what was read.
 
-    Reads ``<earlier_runs>/*/recipients/manifest.json``; a manifest's date is its ``created``
-    field (ISO date or date-time), else the newest modification time of its files. The
-    personnummer are read from the import files the manifest lists (one per line; paths
-    relative to the manifest's folder); encrypted ``.7z`` archives cannot be read and are
-    skipped with a note. ``skip`` is this campaign's own run folder. A missing folder gives no
-    numbers and a note, never an error.
+    Reads ``<earlier_runs>/*/recipients/manifest.json``. A send is dated by the manifest's
+    ``planned_send_start`` (when the campaign was to go out), else its ``created`` field, else,
+    as a last resort that the notes name, the newest modification time of its files (which
+    says when the files were written, not when they were sent). The personnummer are read
+    from the import files the manifest lists (one per line; paths relative to the manifest's
+    folder); encrypted ``.7z`` archives cannot be read and are skipped with a note. ``skip``
+    is this campaign's own run folder. A folder that does not exist is a :class:`TargetError`
+    (a misspelt path must not cap nobody).
     """
     root = Path(earlier_runs)
     notes: list[str] = []
     empty = pl.Series("personnummer", [], dtype=pl.String)
     if not root.is_dir():
-        return empty, [f"mappen med tidigare körningar '{root}' finns inte: ingen har räknats bort"]
+        raise TargetError(
+            f"target.earlier_runs: the folder '{root}' does not exist (working folder:"
+            f" {Path.cwd()}); name the folder that holds earlier campaigns' run folders (e.g."
+            " out), or remove frequency_cap_days and earlier_runs"
+        )
     skip_dir = Path(skip).resolve() if skip is not None else None
     found: list[pl.Series] = []
     runs = 0
@@ -581,11 +901,17 @@ def messaged_in_earlier_runs(
             notes.append(f"{manifest_path}: kunde inte läsas ({type(exc).__name__})")
             continue
         files = [_resolve(name, manifest_path.parent) for name in _manifest_files(manifest)]
-        when = _manifest_date(manifest)
-        if when is None:
+        dated = _manifest_date(manifest)
+        if dated is None:
             times = [f.stat().st_mtime for f in files if f.exists()]
             times = times or [manifest_path.stat().st_mtime]
             when = dt.datetime.fromtimestamp(max(times)).date()
+            notes.append(
+                f"{run_dir.name}: daterat efter filernas tid ({when}), manifestet saknar"
+                " planned_send_start och created"
+            )
+        else:
+            when = dated[0]
         if when < since:
             continue
         runs += 1
@@ -596,8 +922,7 @@ def messaged_in_earlier_runs(
             if not file.is_file():
                 notes.append(f"{run_dir.name}: {file.name} saknas")
                 continue
-            numbers, _ = _read_list(file, reference_date, "import file")
-            found.append(numbers)
+            found.append(_read_list(file, reference_date, "import file").numbers)
     notes.insert(0, f"{runs} tidigare utskick sedan {since} lästes från '{root}'")
     if not found:
         return empty, notes
@@ -675,33 +1000,46 @@ class _Steps:
                 pl.col("_between").fill_null(False),
             )
 
-    def _read(self, name: str, what: str) -> tuple[pl.Series, int]:
+    def _read(self, name: str, what: str) -> _ListRead:
         return _read_list(_resolve(name, self.base), self.reference, what)
 
     def lists(self) -> None:
         spec = self.spec
         if spec.include_lists:
-            read = [self._read(name, "include list") for name in spec.include_lists]
-            wanted = pl.concat([numbers for numbers, _ in read]).unique()
-            bad = sum(rejected for _, rejected in read)
+            read = [(name, self._read(name, "include list")) for name in spec.include_lists]
+            wanted = pl.concat([r.numbers for _, r in read]).unique()
+            notes = [r.note(Path(name).name) for name, r in read]
             names = ", ".join(Path(n).name for n in spec.include_lists)
             self.add(
                 "include_lists",
                 f"finns på inkluderingslista ({names})",
                 pl.col("personnummer").is_in(wanted.implode()),
-                f"{bad} rader i listorna var ogiltiga" if bad else None,
+                "; ".join(n for n in notes if n) or None,
             )
         for index, name in enumerate(spec.exclude_lists, start=1):
-            numbers, bad = self._read(name, "exclude list")
+            read = self._read(name, "exclude list")
             self.add(
                 f"exclude_list_{index}",
                 f"på exkluderingslista {Path(name).name}",
-                ~pl.col("personnummer").is_in(numbers.implode()),
-                f"{bad} rader i listan var ogiltiga" if bad else None,
+                ~pl.col("personnummer").is_in(read.numbers.implode()),
+                self._unusable(read, name),
             )
 
+    def _unusable(self, read: _ListRead, name: str) -> str | None:
+        """The note on a list's unusable rows; invalid rows of a list that removes people are
+        residents who slip through, so they also go to the notes shown under the funnel."""
+        note = read.note()
+        if read.invalid:
+            self.notes.append(
+                f"{Path(name).name}: {read.note()}; de på de raderna räknas inte bort"
+            )
+        return note
+
     def exclusions(self) -> None:
-        """Deceased, protected identity, opted out: from a column of the extract and/or lists."""
+        """Deceased, protected identity, opted out: from a column of the extract and/or lists.
+
+        :func:`select` has checked that each exclusion that is on has a column or a list.
+        """
         spec = self.spec
         for flag, label in (
             ("deceased", "avlidna"),
@@ -717,26 +1055,22 @@ class _Steps:
                 flagged = pl.col(f"_{flag}").fill_null(False)
                 origin.append(f"kolumnen '{column}'")
             for name in getattr(spec, f"{flag}_lists"):
-                numbers, _ = self._read(name, f"{flag} list")
-                flagged = flagged | pl.col("personnummer").is_in(numbers.implode())
-                origin.append(f"listan {Path(name).name}")
-            if origin:
-                note = "enligt " + " och ".join(origin)
-            else:
-                note = f"ingen uppgift: kolumnen '{column}' saknas och ingen lista är angiven"
-                self.notes.append(f"{label}: {note}")
-            self.add(flag, label, ~flagged, note)
+                read = self._read(name, f"{flag} list")
+                flagged = flagged | pl.col("personnummer").is_in(read.numbers.implode())
+                unusable = self._unusable(read, name)
+                origin.append(f"listan {Path(name).name}" + (f" ({unusable})" if unusable else ""))
+            self.add(flag, label, ~flagged, "enligt " + " och ".join(origin))
 
     def frequency_cap(self) -> None:
         spec = self.spec
         if spec.frequency_cap_days is None:
             return
+        if spec.earlier_runs is None:  # TargetSpec refuses this; model_copy does not validate
+            raise TargetError(
+                "frequency_cap_days needs earlier_runs: the folder holding earlier campaigns'"
+                " run folders (e.g. earlier_runs: out)"
+            )
         label = f"fått meddelande de senaste {spec.frequency_cap_days} dagarna"
-        if spec.earlier_runs is None:
-            note = "ingen mapp med tidigare körningar (target.earlier_runs): ingen räknad bort"
-            self.notes.append(note)
-            self.add("frequency_cap", label, pl.lit(True), note)
-            return
         messaged, notes = messaged_in_earlier_runs(
             _resolve(spec.earlier_runs, self.base),
             since=self.reference - dt.timedelta(days=spec.frequency_cap_days),
@@ -798,6 +1132,11 @@ def select(
         _need(frame, spec.diagnosis_column, "diagnosis_column", "target.diagnosis_prefixes")
     if spec.has_contact_recency_filter:
         _need(frame, spec.contact_date_column, "contact_date_column", "the last-contact filter")
+    _need_flag_sources(frame.columns, spec)
+    if spec.frequency_cap_days is not None and spec.earlier_runs is not None:
+        runs = _resolve(spec.earlier_runs, base)
+        if not runs.is_dir():  # before the work: a misspelt folder must not cap nobody
+            messaged_in_earlier_runs(runs, since=reference, reference_date=reference)
 
     persons, per_raw = _people(frame, spec, reference)
     valid_rows = int(per_raw.filter(pl.col("personnummer").is_not_null())["_rows"].sum())
@@ -873,9 +1212,7 @@ def _people(
         columns["_diagnosis"] = at & _matching(
             frame,
             spec.diagnosis_column,
-            lambda v: (
-                v.str.replace_all(".", "", literal=True).str.to_uppercase().str.contains(pattern)
-            ),
+            lambda v: _icd_text(v).str.contains(pattern),
         )
     if has_date:
         frame = frame.with_columns(_days=_dates(frame, spec.contact_date_column))

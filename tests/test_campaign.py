@@ -7,6 +7,7 @@ import datetime as dt
 import difflib
 import json
 import re
+import stat
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
@@ -117,7 +118,13 @@ REGION_WIDE = _all(
     _set("message.template", "information"),
     _set("message.close_after_days", None),
     _set("message.answer_use", "Meddelandet går inte att besvara."),
+    _set("unit.name", "Region Exempel"),
+    _set("target.units", []),
 )
+REGION_WIDE_APPROVED = _all(REGION_WIDE, _set("relation.inera_approval_ref", "Inera 2027-0042"))
+# Skatteverket's test numbers (inkorg_kit/data), in shapes people type into a text.
+TEST_NUMBER = "19900101-2385"
+TEST_NUMBER_SHORT = "900101-2385"
 
 ERROR_CASES = {
     "marketing": (_set("category", "marketing"), "forbidden_category"),
@@ -150,6 +157,39 @@ ERROR_CASES = {
     ),
     "docx_attachment": (_set("attachments", ["broschyr.docx"]), "attachment_types"),
     "gif_attachment": (_set("attachments", ["karta.png", "bild.gif"]), "attachment_types"),
+    "region_wide_from_a_health_centre": (
+        _all(REGION_WIDE_APPROVED, _set("unit.name", "Vårdcentralen Solbacka")),
+        "region_sender",
+    ),
+    "region_wide_from_a_regions_clinic": (
+        _all(REGION_WIDE_APPROVED, _set("unit.name", "Region Exempel, Hjärtmottagningen")),
+        "region_sender",
+    ),
+    "region_wide_to_one_units_patients": (
+        _all(REGION_WIDE_APPROVED, _set("target.units", ["SE2321000032-VCSOLB"])),
+        "region_sender",
+    ),
+    "public_health_from_a_unit": (_set("category", "public_health"), "region_sender"),
+    "personnummer_in_purpose": (
+        _set("message.purpose", f"Gäller till exempel {TEST_NUMBER} och andra."),
+        "no_personnummer_in_text",
+    ),
+    "personnummer_in_title": (
+        _set("message.title", f"Kallelse {TEST_NUMBER_SHORT}"),
+        "no_personnummer_in_text",
+    ),
+    "personnummer_in_other_channel": (
+        _set("followup.other_channel", f"Brev, utom till {TEST_NUMBER.replace('-', '')}"),
+        "no_personnummer_in_text",
+    ),
+    "personnummer_in_answer_use": (
+        _set("message.answer_use", f"Svaren läses av {TEST_NUMBER} Lena"),
+        "no_personnummer_in_text",
+    ),
+    "personnummer_in_contact": (
+        _set("message.contact", f"Ring oss, ange {TEST_NUMBER}"),
+        "no_personnummer_in_text",
+    ),
 }
 
 
@@ -165,7 +205,10 @@ def test_each_error_triggers_on_a_minimal_mutation(demo_data: dict, case: str) -
     with pytest.raises(CampaignError) as raised:
         report.require_ok(None)
     assert expected in str(raised.value)
-    assert f"seed {finding.guideline.seed}" in str(raised.value)
+    assert finding.guideline.where in str(raised.value)
+    assert_no_personnummer(str(raised.value), "CampaignError")
+    for f in report.findings:
+        assert_no_personnummer(f.message, f.check)
 
 
 def test_missing_content_error_names_the_field_to_fill(demo_data: dict) -> None:
@@ -204,6 +247,13 @@ WARNING_CASES = {
     "no_other_channel": (_set("followup.other_channel", None), "other_channel"),
     "no_case_handlers": (_set("case_handlers", []), "case_handlers"),
     "not_approved": (_set("message.approved_by", None), "communicator_approval"),
+    "questions_without_a_form": (_set("message.answer_form", None), "data_collection_form"),
+    "accessibility_not_checked": (
+        _set("message.accessibility_checked", " "),
+        "accessibility",
+    ),
+    "deceased_not_excluded": (_set("target.exclude_deceased", False), "not_needlessly"),
+    "opted_out_not_excluded": (_set("target.exclude_opted_out", False), "not_needlessly"),
 }
 
 
@@ -263,7 +313,6 @@ PASSING_CASES = {
         _set("category", "crisis_information"),
         _set("relation.inera_approval_ref", "Inera ärende 2027-0042"),
         NO_RECENCY,
-        _set("target.units", []),
     ),
     "survey_with_agreement": _all(
         _set("category", "survey"),
@@ -283,6 +332,15 @@ PASSING_CASES = {
     ),
     "test_result_without_other_channel": _all(
         _set("category", "test_result"), _set("followup.other_channel", None)
+    ),
+    "information_template_needs_no_form": _all(
+        _set("message.template", "information"),
+        _set("message.close_after_days", None),
+        _set("message.answer_form", None),
+    ),
+    "protected_identity_kept_is_not_needless": _set("target.exclude_protected_identity", False),
+    "phone_numbers_are_not_personnummer": _set(
+        "message.contact", "Ring 070-123 45 67 eller 08-465 004 20, vardagar 08–16."
     ),
 }
 
@@ -308,6 +366,8 @@ def _normalise(text: str) -> str:
 
 
 def _seed_text(seed: str) -> str:
+    if seed == cp.DOMAIN:  # the project's own rulebook (privacy rules that bind the kit)
+        return _normalise((SHARED / "DOMAIN.md").read_text(encoding="utf-8"))
     files = sorted(SEEDS.glob(f"{seed}_*.txt"))
     assert len(files) == 1, f"seed {seed} not found under {SEEDS}"
     return _normalise(files[0].read_text(encoding="utf-8"))
@@ -335,7 +395,7 @@ def _all_guidelines() -> list[Guideline]:
 
 @pytest.mark.parametrize("guideline", _all_guidelines(), ids=lambda g: f"{g.seed}:{g.quote[:30]}")
 def test_every_guideline_quote_occurs_in_its_seed(guideline: Guideline) -> None:
-    assert guideline.seed in {"000", "001", "002", "003", "004"}
+    assert guideline.seed in {"000", "001", "002", "003", "004", cp.DOMAIN}
     assert len(guideline.quote.split()) >= 5
     assert guideline.document
     assert _occurs(guideline.quote, guideline.seed), guideline.cite()
@@ -663,3 +723,187 @@ def test_run_folder_defaults_to_out_and_the_campaign_name(demo_data: dict) -> No
     assert demo.run_folder() == Path("out") / "blodtryck-solbacka-2027"
     assert demo.run_folder("") == Path("out") / "blodtryck-solbacka-2027"
     assert demo.run_folder("out/annan") == Path("out/annan")
+
+
+# --------------------------------------------------------------------------- audit fixes
+
+
+def test_duplicate_keys_are_refused_with_their_lines(tmp_path: Path) -> None:
+    text = DEMO.read_text(encoding="utf-8").replace(
+        "category: kallelse", "category: marketing\ncategory: kallelse"
+    )
+    path = tmp_path / "dubbel.yaml"
+    path.write_text(text, encoding="utf-8")
+    first = text.splitlines().index("category: marketing") + 1
+    with pytest.raises(CampaignError) as raised:
+        load_campaign(path)
+    message = str(raised.value)
+    assert "dubbel.yaml" in message and "'category' is given twice" in message
+    assert f"lines {first} and {first + 1}" in message
+    nested = DEMO.read_text(encoding="utf-8").replace(
+        "  template: questions", "  template: information\n  template: questions"
+    )
+    path.write_text(nested, encoding="utf-8")
+    with pytest.raises(CampaignError, match="'template' is given twice"):
+        load_campaign(path)
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "hint"),
+    [
+        ("category", "kalelse", "did you mean 'kallelse'?"),
+        ("category", "Vaccination", None),  # accepted: case does not matter
+        ("message.template", "question", "did you mean 'questions'?"),
+        ("relation.basis", "established", "did you mean 'established_contact'?"),
+    ],
+)
+def test_closed_vocabularies_suggest_the_closest_value(
+    demo_data: dict, path: str, value: str, hint: str | None
+) -> None:
+    if hint is None:
+        assert mutated(demo_data, _set(path, value)).category == value.lower()
+        return
+    with pytest.raises(CampaignError) as raised:
+        mutated(demo_data, _set(path, value))
+    problem = next(p for p in raised.value.problems if p.startswith(f"{path}:"))
+    assert hint in problem and "choose one of:" in problem
+
+
+def test_sql_source_errors_are_one_clear_line(demo_data: dict) -> None:
+    typo = {"url": "sqlite:///out/demo/region.sqlite", "qeury": "SELECT 1"}
+    with pytest.raises(CampaignError) as raised:
+        mutated(demo_data, _set("target.source", typo))
+    assert len(raised.value.problems) == 1
+    problem = raised.value.problems[0]
+    assert problem.startswith("target.source: an SQL source is a block with the keys url_env")
+    assert "did you mean 'query'?" in problem and "function-after" not in problem
+    with pytest.raises(CampaignError) as raised:
+        mutated(demo_data, _set("target.last_contact_between", ["2026-01-01"]))
+    assert "needs two dates" in str(raised.value)
+    with pytest.raises(CampaignError) as raised:
+        mutated(demo_data, _set("target.age.min", "fyrtio"))
+    assert "target.age.min: age min must be a whole number of years" in str(raised.value)
+    assert mutated(demo_data, _set("target.sex", "män")).target.sex == "M"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://db.example/vard?password=hemligt-losen",
+        "mssql+pyodbc://db.example/vard?driver=ODBC+Driver+18&UID=an&PWD=hemligt-losen",
+        "mssql+pyodbc:///?odbc_connect=DRIVER%3D%7BODBC%7D%3BUID%3Dan%3BPWD%3Dhemligt-losen",
+    ],
+)
+def test_password_parameters_are_refused_and_never_echoed(demo_data: dict, url: str) -> None:
+    for source in ({"url": url, "query": "SELECT 1"}, url):
+        with pytest.raises(CampaignError) as raised:
+            mutated(demo_data, _set("target.source", source))
+        assert "hemligt-losen" not in str(raised.value)
+        assert "url_env" in str(raised.value)
+
+
+def test_the_name_may_not_be_a_personnummer(demo_data: dict) -> None:
+    with pytest.raises(CampaignError) as raised:
+        mutated(demo_data, _set("name", TEST_NUMBER))
+    assert "name: the name holds a personnummer" in str(raised.value)
+    assert_no_personnummer(str(raised.value), "CampaignError")
+
+
+def test_a_personnummer_in_a_text_is_an_error_and_masked_everywhere(
+    demo_data: dict, tmp_path: Path
+) -> None:
+    campaign = mutated(
+        demo_data,
+        _all(
+            _set("title", f"Kallelse för {TEST_NUMBER}"),
+            _set("message.purpose", f"Du ({TEST_NUMBER_SHORT}) har högt blodtryck."),
+            _set("followup.other_channel", f"Brev till {TEST_NUMBER}"),
+        ),
+    )
+    report = check(campaign)
+    finding = report.finding("no_personnummer_in_text")
+    assert finding.status == "error" and finding.guideline.seed == cp.DOMAIN
+    for field in ("title", "message.purpose", "followup.other_channel"):
+        assert field in finding.message
+    assert "19900101-****" in finding.message
+    paths = report.write(tmp_path, override_reason="Testfall med flera ord i skälet")
+    for path in paths.values():
+        assert_no_personnummer(path.read_text(encoding="utf-8-sig"), str(path))
+    assert_no_personnummer(campaign.facts_markdown(), "facts")
+    assert_no_personnummer(report.summary(), "summary")
+    with pytest.raises(CampaignError) as raised:
+        check(campaign).require_ok(None)
+    assert_no_personnummer(str(raised.value), "CampaignError")
+
+
+def test_report_files_are_private(forbidden: Campaign, tmp_path: Path) -> None:
+    run = tmp_path / "out" / "kampanj"
+    paths = check(forbidden).write(run)
+    assert stat.S_IMODE(run.stat().st_mode) == 0o700
+    assert stat.S_IMODE(run.parent.stat().st_mode) == 0o700  # created here, so private too
+    for path in paths.values():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    assert not [p for p in run.iterdir() if p.name.startswith(".")]  # no temporary files left
+
+
+REASON = "Beslut av verksamhetschef Johan Ekström 2027-02-01, dnr 123"
+
+
+def test_rewriting_the_report_keeps_an_override_for_the_same_errors(
+    forbidden: Campaign, tmp_path: Path
+) -> None:
+    first = check(forbidden)
+    first.write(tmp_path, override_reason=REASON)
+    recorded = first.require_ok(None)
+    assert recorded is not None and recorded.reason == REASON
+    # notebook 00 run again without a reason: the checklist is rewritten, the override stays
+    again = check(forbidden)
+    paths = again.write(tmp_path)
+    assert again.require_ok(None) == recorded
+    stored = json.loads(paths["json"].read_text(encoding="utf-8"))
+    assert stored["override"]["reason"] == REASON
+    assert ensure_sendable(paths["json"]) == recorded
+    # a new reason replaces it
+    newer = check(forbidden)
+    newer.write(tmp_path, override_reason="Nytt beslut av regiondirektören 2027-02-03")
+    assert newer.override is not None and newer.override.reason.startswith("Nytt beslut")
+
+
+def test_an_override_covers_exactly_the_errors_it_was_given_for(
+    demo_data: dict, forbidden: Campaign, tmp_path: Path
+) -> None:
+    check(forbidden).write(tmp_path, override_reason=REASON)
+    # the same check, another error: research recruitment instead of marketing
+    research = check(mutated(demo_data, _set("category", "research_recruitment")))
+    research.write(tmp_path)
+    assert research.override is None
+    with pytest.raises(CampaignError, match="breaks 1 guideline rule"):
+        research.require_ok(None)
+    # an extra error beside the overridden one
+    check(forbidden).write(tmp_path, override_reason=REASON)
+    both = check(mutated(demo_data, _all(_set("category", "marketing"), _set("unit.hsa_id", None))))
+    both.write(tmp_path)
+    assert both.override is None
+    # an override handed over from elsewhere for other errors does not count either
+    stale = check(forbidden)
+    stale.require_ok(REASON)
+    both.override = stale.override
+    with pytest.raises(CampaignError, match="given for other errors: forbidden_category"):
+        both.require_ok(None)
+    assert both.require_ok(REASON).errors == ("forbidden_category", "unit_hsa_id")
+
+
+@pytest.mark.parametrize("reason", ["ok", "kör ändå", "x" * 30, "ja ja ja"])
+def test_an_override_reason_needs_substance(forbidden: Campaign, reason: str) -> None:
+    report = check(forbidden)
+    with pytest.raises(CampaignError) as raised:
+        report.require_ok(reason)
+    assert "too short" in str(raised.value) and "who decided and why" in str(raised.value)
+    assert report.override is None
+
+
+def test_an_override_reason_is_masked(forbidden: Campaign) -> None:
+    override = check(forbidden).require_ok(f"Beslut om patient {TEST_NUMBER} av chefen")
+    assert override is not None
+    assert_no_personnummer(override.reason, "reason")
+    assert "19900101-****" in override.reason

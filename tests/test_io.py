@@ -725,3 +725,15 @@ def test_a_headerless_file_of_several_columns_is_refused_not_shortened(tmp_path,
         read_table(headerless)
     assert caught.value.row == 1
     assert numbers[0] not in str(caught.value)
+
+
+def test_sql_errors_hide_every_kind_of_database_password(monkeypatch):
+    monkeypatch.setenv("INKORG_TEST_DB", "sqlite:////nowhere/x.db?password=hemligt1")
+    with pytest.raises(InputError) as caught:
+        kio.read_sql(url_env="INKORG_TEST_DB", query="select 1")
+    odbc = "mssql+pyodbc:///?odbc_connect=DSN%3Dvard%3BUID%3Dan%3BPWD%3Dhemligt2%3B"
+    with pytest.raises(InputError) as caught_odbc:
+        kio.read_sql(url=odbc, query="select 1")
+    for error in (caught.value, caught_odbc.value):
+        assert "hemligt" not in str(error) and "hemligt" not in str(error.path)
+        assert "***" in str(error)

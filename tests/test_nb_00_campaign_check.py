@@ -23,9 +23,12 @@ def _scan_run(nb_path: Path, run_dir: Path) -> None:
         assert_no_personnummer(path.read_text(encoding="utf-8"), str(path))
 
 
-def _forbidden_campaign(tmp_path: Path) -> Path:
+def _forbidden_campaign(tmp_path: Path, **changes: object) -> Path:
     data = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
     data["category"] = "marketing"
+    for key, value in changes.items():
+        block, _, field = key.partition("__")
+        (data[block] if field else data)[field or block] = value
     path = tmp_path / "marketing.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
@@ -81,3 +84,40 @@ def test_forbidden_category_fails_the_run_unless_overridden(tmp_path: Path) -> N
     assert report["override"]["errors"] == ["forbidden_category"]
     assert "Fel åsidosatta" in notebook_text(out)
     _scan_run(out, run_dir)
+
+    # run again without a reason: the override recorded for these errors is kept
+    out = run_notebook(NOTEBOOK, tmp_path / "nb-again", params_file=PARAMS, parameters=params)
+    report = json.loads((run_dir / "campaign_check.json").read_text(encoding="utf-8"))
+    assert report["override"]["reason"] == reason
+    assert "Fel åsidosatta" in notebook_text(out)
+
+    # a new error needs a new reason, and a thin reason is refused
+    _forbidden_campaign(tmp_path, unit__hsa_id=None)
+    with pytest.raises(PapermillExecutionError) as raised:
+        run_notebook(NOTEBOOK, tmp_path / "nb-new-error", params_file=PARAMS, parameters=params)
+    assert "given for other errors" in raised.value.evalue
+    with pytest.raises(PapermillExecutionError) as raised:
+        run_notebook(
+            NOTEBOOK,
+            tmp_path / "nb-thin",
+            params_file=PARAMS,
+            parameters={**params, "override_reason": "ok"},
+        )
+    assert "too short" in raised.value.evalue
+
+
+def test_a_personnummer_in_the_message_stops_the_run_masked(tmp_path: Path) -> None:
+    data = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
+    number = "19900101-2385"  # a Skatteverket test number
+    data["message"]["purpose"] = f"Gäller {number} och andra med högt blodtryck."
+    data["followup"]["other_channel"] = f"Brev till alla utom {number}"
+    campaign_file = tmp_path / "pnr.yaml"
+    campaign_file.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    run_dir = tmp_path / "run"
+    params = {"campaign_file": str(campaign_file), "run_dir": str(run_dir)}
+    with pytest.raises(PapermillExecutionError) as raised:
+        run_notebook(NOTEBOOK, tmp_path / "nb", params_file=PARAMS, parameters=params)
+    assert "no_personnummer_in_text" in raised.value.evalue
+    assert_no_personnummer(raised.value.evalue, "the error")
+    _scan_run(tmp_path / "nb" / NOTEBOOK, run_dir)
+    assert "19900101-****" in notebook_text(tmp_path / "nb" / NOTEBOOK)

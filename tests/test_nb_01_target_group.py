@@ -13,6 +13,7 @@ from pathlib import Path
 import nbformat
 import polars as pl
 import pytest
+import yaml
 from conftest import REPO, assert_no_personnummer, committed_defaults, notebook_text, run_notebook
 from papermill.exceptions import PapermillExecutionError
 
@@ -96,3 +97,24 @@ def test_a_missing_extract_stops_with_a_clear_message(tmp_path: Path) -> None:
         )
     assert "does not exist" in str(raised.value)
     assert not (tmp_path / "r" / "target_group.parquet").exists()
+
+
+def test_the_source_line_never_shows_a_database_password(tmp_path: Path) -> None:
+    region = synth.region(1500, seed=6)
+    files = region.write(tmp_path / "region")
+    data = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
+    data["target"]["source"] = {"url_env": "INKORG_NB_DB", "query": synth.SQL_QUERY}
+    campaign_file = tmp_path / "sql.yaml"
+    campaign_file.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    run_dir = tmp_path / "run"
+    out = run_notebook(
+        NOTEBOOK,
+        tmp_path / "nb",
+        params_file=PARAMS,
+        parameters={"campaign_file": str(campaign_file), "run_dir": str(run_dir)},
+        env={"INKORG_NB_DB": f"sqlite:///{files['sqlite']}?password=hemligt"},
+    )
+    text = notebook_text(out)
+    assert "SQL via $INKORG_NB_DB" in text and "hemligt" not in text
+    funnel = (run_dir / "target_funnel.json").read_text(encoding="utf-8")
+    assert "hemligt" not in funnel and json.loads(funnel)["target_group"] > 0

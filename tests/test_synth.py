@@ -208,3 +208,35 @@ def test_contacts_follow_the_people(region: synth.Region):
     with_i10 = rows.filter(pl.col("icd10").str.contains("I10").fill_null(False))
     assert with_i10["hypertension"].all() and with_i10.height > 0
     assert rows["contact_date"].is_sorted()
+
+
+def test_the_command_line_uses_test_numbers_unless_told(
+    tmp_path: Path, published: set[str], capsys: pytest.CaptureFixture[str]
+):
+    capacity = synth.max_people_from_test_numbers(REFERENCE)
+    with pytest.raises(SystemExit) as raised:  # used to switch to generated numbers silently
+        synth.main([str(tmp_path / "big"), "--people", str(capacity + 1)])
+    assert raised.value.code == 2
+    err = capsys.readouterr().err
+    assert "--generated" in err and f"{capacity:,}" in err
+    assert not (tmp_path / "big").exists()
+
+    assert synth.main([str(tmp_path / "small"), "--people", "300", "--seed", "4"]) == 0
+    assert "(test numbers)" in capsys.readouterr().out
+    listed = pl.read_csv(tmp_path / "small" / "deceased.csv", infer_schema=False)
+    assert set(listed["personnummer"]) <= published
+
+    assert synth.main([str(tmp_path / "gen"), "--people", "300", "--generated"]) == 0
+    out, err = capsys.readouterr()
+    assert "(generated numbers)" in out
+    assert "may belong to real residents" in err and "out/" in err
+
+
+def test_generated_numbers_are_never_written_into_the_checkout_outside_out(
+    capsys: pytest.CaptureFixture[str],
+):
+    inside = Path(synth.__file__).resolve().parent / "generated-region"
+    with pytest.raises(SystemExit):
+        synth.main([str(inside), "--people", "300", "--generated"])
+    assert "not elsewhere in the repository" in capsys.readouterr().err
+    assert not inside.exists()

@@ -27,6 +27,12 @@ from inkorg_kit.target import SqlSource, TargetError, TargetSpec
 REFERENCE = dt.date(2027, 3, 16)
 UNITS = [u.hsa_id for u in synth.DEFAULT_UNITS]
 SOLBACKA = UNITS[0]
+# For frames without flag columns: the exclusions are switched off on purpose.
+NO_FLAGS = {
+    "exclude_deceased": False,
+    "exclude_protected_identity": False,
+    "exclude_opted_out": False,
+}
 
 
 @pytest.fixture(scope="module")
@@ -264,7 +270,7 @@ def test_pandas_and_integer_personnummer_are_accepted(region):
         "contact_date",
         "unit_hsa_id",
     )
-    spec = TargetSpec(units=[SOLBACKA], last_contact_within_days=365)
+    spec = TargetSpec(units=[SOLBACKA], last_contact_within_days=365, **NO_FLAGS)
     polars_result = target.select(spec, source=frame, reference_date=REFERENCE)
     pandas_result = target.select(spec, source=frame.to_pandas(), reference_date=REFERENCE)
     assert polars_result.group.height > 0
@@ -297,7 +303,10 @@ def test_include_and_exclude_lists(region, extract, tmp_path):
     expected = oracle(region, spec, REFERENCE, include=include, exclude=[drop_a, drop_b])
     check_against_oracle(result, expected)
     note = result.funnel.filter(pl.col("step") == "include_lists")["note"][0]
-    assert note == "1 rader i listorna var ogiltiga"
+    line = len(include) + 2  # after the header and every number
+    assert (
+        note == f"1 ogiltiga rader i inkludera.csv (t.ex. rad {line}: 19900101-**** (fel format))"
+    )
     with pytest.raises(TargetError, match="does not exist"):
         target.select(
             spec.model_copy(update={"exclude_lists": ["saknas.csv"]}),
@@ -325,11 +334,58 @@ def test_flags_from_lists_equal_flags_from_columns(region, written, extract):
     assert from_lists.funnel.drop("note").equals(with_columns.funnel.drop("note"))
     removed = dict(with_columns.funnel.select("step", "removed").iter_rows())
     assert removed["deceased"] > 0 and removed["opted_out"] > 0
-    # neither a column nor a list: nobody removed, and the funnel says why
-    unknown = target.select(spec, source=bare, reference_date=REFERENCE)
-    row = unknown.funnel.filter(pl.col("step") == "deceased").row(0, named=True)
-    assert row["removed"] == 0 and "ingen uppgift" in row["note"]
-    assert any("avlidna" in n for n in unknown.notes)
+    # neither a column nor a list: the exclusion does not switch itself off
+    with pytest.raises(
+        TargetError, match=r"exclude_deceased is on.*'deceased'.*exclude_deceased: false"
+    ):
+        target.select(spec, source=bare, reference_date=REFERENCE)
+    # switched off on purpose: no step, nobody removed for it
+    off = target.select(spec.model_copy(update=NO_FLAGS), source=bare, reference_date=REFERENCE)
+    assert not {"deceased", "protected_identity", "opted_out"} & set(off.funnel["step"])
+
+
+def test_a_missing_flag_column_names_the_similar_ones(extract):
+    """An SQL query that left out the flag columns used to give a larger group, silently."""
+    renamed = extract.rename({"deceased": "avliden", "opted_out": "optout_1177"})
+    with pytest.raises(TargetError) as raised:
+        target.select(TargetSpec(), source=renamed, reference_date=REFERENCE)
+    text = str(raised.value)
+    assert "no column 'deceased' (target.deceased_column)" in text
+    assert "'avliden'" in text and "target.deceased_lists" in text
+    assert "exclude_deceased: false" in text
+    spec = TargetSpec(deceased_column="avliden", exclude_opted_out=False)
+    with pytest.raises(TargetError, match=r"no column 'opted_out'.*'optout_1177'"):
+        target.select(spec.model_copy(update={"exclude_opted_out": True}), source=renamed)
+    fixed = target.select(
+        spec.model_copy(update={"opted_out_column": "optout_1177", "exclude_opted_out": True}),
+        source=renamed,
+        reference_date=REFERENCE,
+    )
+    same = target.select(TargetSpec(), source=extract, reference_date=REFERENCE)
+    assert fixed.group.equals(same.group)
+
+
+def test_invalid_rows_of_an_opt_out_list_are_shown_masked_with_their_lines(extract, tmp_path):
+    good = pnr.clean(extract["personnummer"], reference_date=REFERENCE)["pnr"].drop_nulls()
+    people = good.unique(maintain_order=True).head(3).to_list()
+    bad = [f"{people[0][:12]}{(int(people[0][12]) + 1) % 10}", "19900101-T220", "fel"]
+    listed = tmp_path / "avbojt.csv"
+    rows = ["sep=;", "personnummer;datum", f"{people[0]};x", f"{bad[0]};x", "", f"{bad[1]};x",
+            f"{people[1]};x", f"{bad[2]};x", f"{bad[0]};x"]  # fmt: skip
+    listed.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    spec = TargetSpec(exclude_opted_out=False, exclude_lists=[str(listed)])
+    result = target.select(spec, source=extract, reference_date=REFERENCE)
+    note = result.funnel.filter(pl.col("step") == "exclude_list_1")["note"][0]
+    assert note.startswith("4 ogiltiga rader (t.ex. rad 4: ")
+    assert "rad 6: 19900101-T*** (reservnummer" in note and "rad 8: **** (fel format)" in note
+    assert "1 tomma rader" in note
+    assert any("avbojt.csv" in n and "räknas inte bort" in n for n in result.notes)
+    assert_no_personnummer(note + "\n".join(result.notes), "notes")
+    # the same list as an opt-out list: the note of the exclusion step says it too
+    spec = TargetSpec(opted_out_lists=[str(listed)], opted_out_column="nej")
+    result = target.select(spec, source=extract.drop("opted_out"), reference_date=REFERENCE)
+    note = result.funnel.filter(pl.col("step") == "opted_out")["note"][0]
+    assert "listan avbojt.csv (4 ogiltiga rader (t.ex. rad 4: " in note
 
 
 def test_flag_words_and_bad_flag_values():
@@ -340,13 +396,14 @@ def test_flag_words_and_bad_flag_values():
         }
     )
     valid = pnr.clean(frame["personnummer"], reference_date=REFERENCE)["status"] == "ok"
-    result = target.select(TargetSpec(), source=frame.filter(valid), reference_date=REFERENCE)
+    flags_only = TargetSpec(exclude_protected_identity=False, exclude_opted_out=False)
+    result = target.select(flags_only, source=frame.filter(valid), reference_date=REFERENCE)
     flagged = {"Ja", "X"} & set(frame.filter(valid)["deceased"].drop_nulls().to_list())
     removed = dict(result.funnel.select("step", "removed").iter_rows())
     assert removed["deceased"] == len(flagged)
     odd = frame.with_columns(deceased=pl.lit("kanske"))
     with pytest.raises(TargetError, match="neither yes nor no"):
-        target.select(TargetSpec(), source=odd, reference_date=REFERENCE)
+        target.select(flags_only, source=odd, reference_date=REFERENCE)
 
 
 # --------------------------------------------------------------------------- frequency cap
@@ -357,7 +414,7 @@ def _earlier_run(root: Path, name: str, people: list[str], created: str | None) 
 
     run_dir = root / name
     parts = rc.split(rc.prepare(people, reference_date=REFERENCE), part_size=40)
-    rc.write(parts, run_dir, name, created=created)
+    rc.write(parts, run_dir, name, created=created, unchecked_reason="an earlier test campaign")
     return run_dir
 
 
@@ -389,11 +446,47 @@ def test_frequency_cap_reads_earlier_runs(region, extract, tmp_path):
     result = target.select(capped, source=extract, reference_date=REFERENCE)
     assert dict(result.funnel.select("step", "removed").iter_rows())["frequency_cap"] == 140
 
-    # a missing folder removes nobody and says so
+    assert any("utan-datum: daterat efter filernas tid" in n for n in result.notes)
+
+    # a missing folder is an error naming the field, never a cap that removes nobody
     missing = capped.model_copy(update={"earlier_runs": str(tmp_path / "nowhere")})
-    result = target.select(missing, source=extract, reference_date=REFERENCE)
-    row = result.funnel.filter(pl.col("step") == "frequency_cap").row(0, named=True)
-    assert row["removed"] == 0 and "finns inte" in row["note"]
+    with pytest.raises(TargetError, match=r"target\.earlier_runs: the folder .*nowhere"):
+        target.select(missing, source=extract, reference_date=REFERENCE)
+
+
+def test_frequency_cap_dates_a_send_by_its_planned_start(region, extract, tmp_path):
+    """Files written long before (or after) the send date: the planned start decides."""
+    spec = TargetSpec(units=[SOLBACKA], exclude_deceased=False)
+    group = target.select(spec, source=extract, reference_date=REFERENCE).group
+    people = group["personnummer"].to_list()
+    earlier = tmp_path / "out"
+    sent_recently = _earlier_run(earlier, "sent-in-march", people[:40], "2026-11-01")
+    cut_long_ago = _earlier_run(earlier, "cut-in-march", people[40:80], "2027-03-10")
+    for run, planned in ((sent_recently, "2027-03-01T09:00:00+01:00"),
+                         (cut_long_ago, "2026-10-01T09:00:00+02:00")):  # fmt: skip
+        path = run / "recipients" / "manifest.json"
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        manifest["planned_send_start"] = planned
+        path.write_text(json.dumps(manifest), encoding="utf-8")
+    capped = spec.model_copy(update={"frequency_cap_days": 60, "earlier_runs": str(earlier)})
+    result = target.select(capped, source=extract, reference_date=REFERENCE)
+    removed = dict(result.funnel.select("step", "removed").iter_rows())
+    assert removed["frequency_cap"] == 40
+    assert not set(people[:40]) & set(result.group["personnummer"])
+    assert set(people[40:80]) <= set(result.group["personnummer"])
+
+
+def test_the_manifest_written_for_a_campaign_carries_its_planned_start(tmp_path):
+    from inkorg_kit import recipients as rc
+    from inkorg_kit.campaign import load_campaign
+
+    campaign = load_campaign(Path(__file__).resolve().parents[1] / "params/demo/campaign.yaml")
+    people = synth.skatteverket_test_numbers().head(300).to_list()
+    parts = rc.split(rc.prepare(people, reference_date=REFERENCE), part_size=250)
+    delivery = rc.write(parts, tmp_path / "run", campaign)
+    manifest = json.loads(delivery.manifest_json.read_text(encoding="utf-8"))
+    assert manifest["planned_send_start"] == "2027-03-16T09:00:00+01:00"
+    assert target._manifest_date(manifest) == (dt.date(2027, 3, 16), "planned_send_start")
 
 
 def test_messaged_in_earlier_runs_skips_encrypted_and_missing_files(tmp_path):
@@ -421,6 +514,7 @@ def test_write_is_private_and_the_funnel_holds_no_personnummer(written, tmp_path
     spec = TargetSpec(units=[SOLBACKA], age={"min": 18})
     result = target.select(spec, source=written["extract"], reference_date=REFERENCE)
     paths = result.write(tmp_path / "run")
+    assert stat.S_IMODE((tmp_path / "run").stat().st_mode) == 0o700
     for path in paths.values():
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
     group = pl.read_parquet(paths["target_group"])
@@ -472,13 +566,40 @@ def test_errors_say_what_is_wrong_and_what_to_do(extract):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"sex": "X"}, "F \\(women\\) or M"),
+        ({"sex": "X"}, "F \\(women: .* or M \\(men: M, man, män\\)"),
         ({"diagnosis_prefixes": ["10I"]}, "not ICD-10"),
         ({"units": ["2321000032-ABC"]}, "not HSA-ids"),
         ({"last_contact_between": ["2026-05-01", "2026-01-01"]}, "after it ends"),
+        ({"sex": "hen"}, "män"),
         ({"source": {"url": "postgresql://u:hemligt@db/x", "query": "select 1"}}, "password"),
+        ({"source": {"url": "postgresql://db/x?password=hemligt", "query": "q"}}, "password"),
+        ({"source": {"url": "mssql+pyodbc://db/x?UID=an&PWD=hemligt", "query": "q"}}, "PWD"),
+        (
+            {
+                "source": {
+                    "url": "mssql+pyodbc:///?odbc_connect=UID%3Dan%3BPWD%3Dhemligt",
+                    "query": "q",
+                }
+            },
+            "password",
+        ),
+        ({"source": "postgresql://u:hemligt@db/x"}, "url_env"),
+        ({"source": "sqlite:///out/demo/region.sqlite"}, "plain text"),
         ({"source": {"url": "sqlite:///a.db", "url_env": "X", "query": "q"}}, "exactly one"),
         ({"source": {"query": "select 1"}}, "exactly one"),
+        (
+            {"source": {"url_env": "X", "qeury": "select 1"}},
+            "'query' is missing; unknown key 'qeury' \\(did you mean 'query'\\?\\)",
+        ),
+        ({"source": 12}, "file path .* or an SQL block"),
+        ({"frequency_cap_days": 90}, "frequency_cap_days: 90 needs earlier_runs"),
+        ({"earlier_runs": "out"}, "frequency_cap_days is not"),
+        ({"last_contact_between": ["2026-01-01"]}, "needs two dates \\[first, last\\], got 1"),
+        ({"last_contact_between": "2026-01-01"}, "needs two dates"),
+        ({"last_contact_between": ["2026-01-01", "i fjol"]}, "not a date; write YYYY-MM-DD"),
+        ({"age": {"min": "fyrtio"}}, "whole number of years from 0 to 130, e.g. 40"),
+        ({"age": 40}, "block of min and/or max"),
+        ({"age": {"min": 40, "at": "16/3"}}, "age.at: .* YYYY-MM-DD"),
     ],
 )
 def test_spec_validation(data, message):
@@ -487,7 +608,85 @@ def test_spec_validation(data, message):
     assert "hemligt" not in str(raised.value)
 
 
+def test_an_sql_typo_gives_one_message_not_the_union_internals():
+    with pytest.raises(ValidationError) as raised:
+        TargetSpec(source={"url_env": "X", "qeury": "select 1"})
+    errors = raised.value.errors()
+    assert len(errors) == 1 and errors[0]["loc"] == ("source",)
+    assert "function-after" not in str(raised.value) and "[str]" not in str(raised.value)
+
+
 def test_spec_normalises_friendly_values():
-    spec = TargetSpec(sex="kvinna", diagnosis_prefixes=["e11.9", " i10 "], units=[f" {SOLBACKA}"])
-    assert spec.sex == "F" and spec.diagnosis_prefixes == ["E119", "I10"]
+    spec = TargetSpec(
+        sex="kvinna", diagnosis_prefixes=["e11.9", " i10 ", "E 11,9"], units=[f" {SOLBACKA}"]
+    )
+    assert spec.sex == "F" and spec.diagnosis_prefixes == ["E119", "I10", "E119"]
     assert spec.units == [SOLBACKA]
+    for women in ("F", "k", "Kvinna", "kvinnor", "women"):
+        assert TargetSpec(sex=women).sex == "F"
+    for men in ("M", "man", "Män", "MÄN", "men"):
+        assert TargetSpec(sex=men).sex == "M"
+
+
+@pytest.mark.parametrize("written", ["E 11.9", "e11,9", "E119", "E11.9", " e11.9 ", "I10, E 11,9"])
+@pytest.mark.parametrize("prefix", ["E11", "E11.9", "e 11,9"])
+def test_diagnosis_codes_match_however_the_data_writes_them(written, prefix):
+    frame = pl.DataFrame(
+        {"personnummer": ["19900101-2385", "19800101-2386"], "icd10": [written, "E10.9 I 10"]}
+    )
+    spec = TargetSpec(diagnosis_prefixes=[prefix], **NO_FLAGS)
+    result = target.select(spec, source=frame, reference_date=REFERENCE)
+    assert result.group["personnummer"].to_list() == ["19900101-2385"]
+
+
+@pytest.mark.filterwarnings("ignore:Query string argument")  # sqlite ignores password=
+def test_sql_errors_and_the_funnel_never_show_a_password(written, tmp_path, monkeypatch):
+    for url in (
+        f"sqlite:///{tmp_path}/saknas.sqlite?password=hemligt",
+        "mssql+pyodbc://an@db.example/vard?driver=ODBC+Driver+18&PWD=hemligt",
+        "postgresql://an:hemligt@db.example/vard?sslmode=require",
+    ):
+        monkeypatch.setenv("INKORG_TEST_DB", url)
+        spec = TargetSpec(source={"url_env": "INKORG_TEST_DB", "query": "SELECT 1"})
+        with pytest.raises(TargetError) as raised:
+            target.select(spec, reference_date=REFERENCE)
+        assert "hemligt" not in str(raised.value), str(raised.value)
+        assert "$INKORG_TEST_DB" in str(raised.value)
+    monkeypatch.setenv("INKORG_TEST_DB", f"sqlite:///{written['sqlite']}?password=hemligt")
+    spec = TargetSpec(source={"url_env": "INKORG_TEST_DB", "query": "SELECT nope FROM contacts"})
+    with pytest.raises(TargetError) as raised:  # the query fails: the URL is in the message
+        target.select(spec, reference_date=REFERENCE)
+    assert "password=***" in str(raised.value) and "hemligt" not in str(raised.value)
+    spec = TargetSpec(source={"url_env": "INKORG_TEST_DB", "query": synth.SQL_QUERY})
+    result = target.select(spec, reference_date=REFERENCE)
+    paths = result.write(tmp_path / "run")
+    assert result.source == "SQL via $INKORG_TEST_DB"
+    assert "hemligt" not in paths["funnel_json"].read_text(encoding="utf-8")
+    with pytest.raises(TargetError, match="url_env"):
+        target.select(TargetSpec(), source="postgresql://an:hemligt@db/vard")
+    ok = SqlSource(url=f"sqlite:///{written['sqlite']}", query=synth.SQL_QUERY)
+    assert target.select(TargetSpec(units=[SOLBACKA]), source=ok).source == ok.describe()
+    assert SqlSource.model_construct(url="postgresql://db/x?password=hemligt").describe() == (
+        "SQL via postgresql://db/x?password=***"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("postgresql://an:hemligt@db/vard", "postgresql://an:***@db/vard"),
+        (
+            "postgresql://db/vard?password=hemligt&sslmode=require",
+            "postgresql://db/vard?password=***&sslmode=require",
+        ),
+        ("mssql+pyodbc://db/vard?UID=an&PWD=hemligt", "mssql+pyodbc://db/vard?UID=an&PWD=***"),
+        (
+            "mssql+pyodbc:///?odbc_connect=UID%3Dan%3BPWD%3Dhemligt%3B",
+            "mssql+pyodbc:///?odbc_connect=UID%3Dan%3BPWD%3D***%3B",
+        ),
+        ("Server=db;Uid=an;Pwd={hem;ligt};", "Server=db;Uid=an;Pwd=***;"),
+        ("sqlite:///out/demo/region.sqlite", "sqlite:///out/demo/region.sqlite"),
+    ],
+)
+def test_redact_secrets(text, shown):
+    assert target.redact_secrets(text) == shown
