@@ -15,17 +15,29 @@ The steps, each one call:
 * :func:`split` cuts the ``ok`` rows into parts of at most ``part_size`` (≤ 250): filled to the
   limit or balanced (sizes differ by at most one), ordered by personnummer, by a column or
   shuffled with a seed, optionally one set of parts per group (sending unit). Each person is in
-  exactly one part; duplicates left in the input are dropped and counted.
-* :func:`write` writes one text file per part into ``<run_dir>/recipients/`` (UTF-8 without
-  BOM, CRLF after every line, atomic, mode 0600) named ``<campaign>[_<group>]_001-of-012.txt``,
-  and then, last, ``manifest.csv`` and ``manifest.json`` (file, group, part, rows, SHA-256,
-  totals, the cleaning counts and any guideline override). A run that stops halfway leaves no
-  manifest; the same input gives byte-identical files and manifest.
+  exactly one part; duplicates left in the input are dropped and counted. A person listed under
+  two groups goes out once, with the group whose files come first (file-name order), whatever
+  the input order; how many people that was is counted (``in_several_groups``).
+* :func:`write` writes one text file per part into ``<run_dir>/recipients/`` (UTF-8 without BOM,
+  CRLF after every line, mode 0600, folder 0700) named ``<campaign>[_<group>]_001-of-012.txt``, and
+  then, last, ``manifest.csv`` and ``manifest.json`` (file, group, part, rows, SHA-256, totals, the
+  cleaning counts and the guideline check or its override). The files are written into a private
+  staging folder beside ``recipients/`` and renamed into place before the manifest, so a run that
+  stops halfway leaves no manifest and no half file; the next run clears what a killed one left. The
+  guideline check is required: pass the Campaign (or its CheckReport), or say in
+  ``unchecked_reason`` why these files go out without it.
 * :func:`package` puts files and manifest into ``<run_dir>/<campaign>_recipients.7z`` with
   AES-256 and encrypted headers (py7zr). The password comes from an environment variable or a
   prompt, never from a parameter, and is never printed.
 * :func:`verify` re-reads everything: hashes, counts, the 250 limit, the format of every line,
-  check digits, no personnummer twice across the campaign's files, and the archive.
+  check digits, no personnummer twice across the campaign's files, no file in ``recipients/``
+  that the manifest does not list, owner-only modes, and the archive.
+
+Re-running with the same input gives byte-identical import files and manifest (an override of
+the guideline check is recorded once in the run folder and reused, with its time). The 7z
+archive itself differs on every run (a random salt and IV for AES, and the members' times), so
+compare an archive by its members: :func:`verify` decrypts it and checks each member's SHA-256
+against the run folder.
 
 The split is whole-column polars (part numbers by integer arithmetic on a row index within each
 group); only the writing loops, over files.
@@ -33,6 +45,7 @@ group); only the writing loops, over files.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import getpass
@@ -41,7 +54,9 @@ import io as stdio
 import json
 import os
 import re
+import shutil
 import sys
+import tempfile
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -52,7 +67,12 @@ import numpy as np
 import polars as pl
 
 from inkorg_kit import pnr as _pnr
-from inkorg_kit._private import atomic_private_file, atomic_private_path, ensure_private_dir
+from inkorg_kit._private import (
+    PRIVATE_DIR_MODE,
+    atomic_private_file,
+    atomic_private_path,
+    ensure_private_dir,
+)
 from inkorg_kit._private import write_private_text as _write_private_text
 
 __all__ = [
@@ -92,6 +112,11 @@ TARGET_FUNNEL_FILE = "target_funnel.json"  # … and how it was selected
 MANIFEST_JSON = "manifest.json"
 MANIFEST_CSV = "manifest.csv"
 MANIFEST_VERSION = 1
+#: An override of the guideline check given to notebook 02, kept so a re-run reuses it (and its
+#: time) and the manifest stays byte-identical. Beside recipients/, never inside (verify).
+OVERRIDE_FILE = "recipients_override.json"
+#: write() stages a run's files in ``<run_dir>/.recipients.staging-*`` and renames them into place.
+STAGING_PREFIX = ".recipients.staging-"
 DEFAULT_PASSWORD_ENV = "INKORG_7Z_PASSWORD"
 
 _LINE = 15  # b"YYYYMMDD-NNNN\r\n"
@@ -267,7 +292,9 @@ def _counts(frame: pl.DataFrame, status: str, key: str) -> dict[str, int]:
     return dict(zip(rows["key"].to_list(), rows["n"].to_list(), strict=True))
 
 
-def _source_summary(frame: pl.DataFrame, dropped: int, sent_out: int) -> dict[str, Any]:
+def _source_summary(
+    frame: pl.DataFrame, dropped: int, sent_out: int, in_several_groups: int = 0
+) -> dict[str, Any]:
     """How every input row ended: rejected (by reason), duplicate, excluded, or sent out."""
     status = frame["status"].cast(pl.String)
     if "reason" in frame.columns:
@@ -291,12 +318,17 @@ def _source_summary(frame: pl.DataFrame, dropped: int, sent_out: int) -> dict[st
             "duplicates": int((status == "duplicate").sum()) + dropped,
             "excluded": excluded,
             "sent_out": sent_out,
+            "in_several_groups": in_several_groups,
         }
     )
 
 
 def _check_summary(summary: Mapping[str, Any]) -> dict[str, Any]:
-    """The funnel must add up: input = rejected + duplicates + excluded + sent out."""
+    """The funnel must add up: input = rejected + duplicates + excluded + sent out.
+
+    ``in_several_groups`` (people listed under more than one group, sent out once) is a part of
+    the duplicates, not a step of its own: their extra rows are counted as duplicates.
+    """
     try:
         out = {
             "input_rows": int(summary["input_rows"]),
@@ -304,12 +336,18 @@ def _check_summary(summary: Mapping[str, Any]) -> dict[str, Any]:
             "duplicates": int(summary.get("duplicates", 0)),
             "excluded": {str(k): int(v) for k, v in dict(summary.get("excluded", {})).items()},
             "sent_out": int(summary["sent_out"]),
+            "in_several_groups": int(summary.get("in_several_groups", 0)),
         }
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(
             "source_summary must be a mapping with input_rows, rejected ({reason: count}),"
             f" duplicates, excluded ({{filter: count}}) and sent_out; got a problem: {exc}"
         ) from None
+    if not 0 <= out["in_several_groups"] <= out["duplicates"]:
+        raise ValueError(
+            f"source_summary: in_several_groups {out['in_several_groups']} must be between 0 and"
+            f" the duplicates ({out['duplicates']}): each such person's extra rows are duplicates"
+        )
     accounted = (
         sum(out["rejected"].values())
         + out["duplicates"]
@@ -434,7 +472,12 @@ def split(
       the same for the same set of numbers however the input was sorted), or a column name
       (ties broken by personnummer).
     * ``group_by``: a column (e.g. the sending unit's HSA-id): parts are cut within each group,
-      numbered from 1 per group, and the group's slug goes into the file names.
+      numbered from 1 per group, and the group's slug goes into the file names. Groups come in
+      file-name order. A person listed under several groups (on ok rows or on rows pnr.clean
+      marked as duplicates) goes out once, with the group that comes first; the summary's
+      ``in_several_groups`` says how many people that was (their other rows are duplicates).
+
+    Errors name the first offending row (0-based, as ``row`` from :func:`prepare`), masked.
     """
     df = _as_polars(frame)
     size = _check_part_size(part_size)
@@ -466,48 +509,71 @@ def split(
             " gives the same files"
         )
 
-    ok = df.filter(pl.col("status").cast(pl.String) == "ok").with_columns(
-        pl.col("pnr").cast(pl.String)
-    )
-    bad_pnr = ok.filter(
-        pl.col("pnr").is_null() | ~pl.col("pnr").cast(pl.String).str.contains(_PNR_RE)
-    )
+    status = pl.col("status").cast(pl.String)
+    well_formed = pl.col("pnr").str.contains(_PNR_RE).fill_null(False)
+    rows = df.with_row_index("_pos").with_columns(pl.col("pnr").cast(pl.String))
+    ok = rows.filter(status == "ok")
+    bad_pnr = ok.filter(~well_formed)
     if bad_pnr.height:
-        example = _pnr.mask(str(bad_pnr["pnr"][0])) if bad_pnr["pnr"][0] is not None else "null"
+        first = bad_pnr.row(0, named=True)
+        shown = "null" if first["pnr"] is None else repr(_pnr.mask(first["pnr"]))
         raise ValueError(
-            f"{bad_pnr.height} ok row(s) have a pnr not written YYYYMMDD-NNNN (e.g. {example});"
-            " clean the list with recipients.prepare or pnr.clean first"
+            f"{bad_pnr.height} ok row(s) have a pnr not written YYYYMMDD-NNNN; the first is row"
+            f" {first['_pos']} (0-based) with {shown}; clean the list with recipients.prepare or"
+            " pnr.clean first"
         )
+    if group_by is not None:
+        no_group = ok.filter(pl.col(group_by).is_null())
+        if no_group.height:
+            first = no_group.row(0, named=True)
+            raise ValueError(
+                f"group_by={group_by!r}: {no_group.height} recipient(s) have no value in that"
+                f" column; the first is row {first['_pos']} (0-based, {_pnr.mask(first['pnr'])});"
+                " fill it in, or split without grouping"
+            )
     keep = ["pnr"]
     if group_by is not None:
         keep.append(group_by)
     if order not in ORDER_CHOICES and order not in keep:
         keep.append(order)
     # YYYYMMDDNNNN as an integer: one int64 sorts and deduplicates far faster than text.
-    ok = ok.select(
-        *keep,
-        _key=(pl.col("pnr").str.slice(0, 8) + pl.col("pnr").str.slice(9, 4)).cast(pl.Int64),
-    )
-    before = ok.height
-    if ok["_key"].n_unique() != before:
-        ok = ok.filter(pl.col("_key").is_first_distinct())
-    dropped = before - ok.height
-
+    key = (pl.col("pnr").str.slice(0, 8) + pl.col("pnr").str.slice(9, 4)).cast(pl.Int64)
+    candidates = ok.select(*keep, _key=key)
+    several = 0
     if group_by is not None:
-        groups = ok[group_by].cast(pl.String)
-        if groups.null_count():
-            raise ValueError(
-                f"group_by={group_by!r}: {groups.null_count()} recipient(s) have no value in that"
-                " column; fill it in, or split without grouping"
-            )
-        slugs = _group_slugs(groups, group_by).sort("group_slug").with_row_index("_code")
-        ok = ok.with_columns(groups.alias("_group")).join(
+        # A person's rows that pnr.clean marked as duplicates may name another group: all of a
+        # person's groups compete, and the group whose files come first wins, whatever the
+        # input order.
+        again = rows.filter(
+            (status == "duplicate") & well_formed & pl.col(group_by).is_not_null()
+        ).select(*keep, _key=key)
+        again = again.join(candidates.select("_key").unique(), on="_key", how="semi")
+        candidates = pl.concat([candidates, again])
+        groups = candidates[group_by].cast(pl.String)
+        slugs = (
+            _group_slugs(groups, group_by)
+            .sort(pl.col("group_slug") + "_")  # the file-name form: as `ls` lists the files
+            .with_row_index("_code")
+        )
+        candidates = candidates.with_columns(groups.alias("_group")).join(
             slugs.rename({"group": "_group", "group_slug": "_slug"}), on="_group", how="left"
         )
+        several = (
+            candidates.group_by("_key")
+            .agg(pl.col("_code").n_unique().alias("n"))
+            .filter(pl.col("n") > 1)
+            .height
+        )
+        tie = [order] if order not in ORDER_CHOICES else []
+        candidates = candidates.sort("_code", "_key", *tie, nulls_last=True, maintain_order=True)
     else:
-        ok = ok.with_columns(
+        candidates = candidates.with_columns(
             _group=pl.lit(None, dtype=pl.String), _slug=pl.lit(""), _code=pl.lit(0, pl.UInt32)
         )
+    if candidates["_key"].n_unique() != candidates.height:
+        candidates = candidates.filter(pl.col("_key").is_first_distinct())
+    dropped = ok.height - candidates.height
+    ok = candidates
     code = pl.col("_code").cast(pl.Int64)
     if order == "pnr":
         ok = ok.sort(code * 10**12 + pl.col("_key"))
@@ -543,7 +609,7 @@ def split(
         order=order,
         group_by=group_by,
         seed=int(seed) if order == "shuffle" else None,  # type: ignore[arg-type]
-        source_summary=_source_summary(df, dropped, out.height),
+        source_summary=_source_summary(df, dropped, out.height, several),
     )
 
 
@@ -594,6 +660,7 @@ def with_target_funnel(
         "duplicates": duplicates,
         "excluded": excluded,
         "sent_out": base["sent_out"],
+        "in_several_groups": base["in_several_groups"],
     }
     try:
         return _check_summary(combined)
@@ -603,7 +670,10 @@ def with_target_funnel(
 
 def funnel_frame(summary: Mapping[str, Any]) -> pl.DataFrame:
     """The cleaning funnel as rows (step, reason, label, count): input, each rejection reason,
-    duplicates, each exclusion, sent out. Aggregates only: safe for charts and reports."""
+    duplicates, each exclusion, sent out. Aggregates only: safe for charts and reports.
+
+    When people were listed under more than one group, the duplicates' label says how many
+    (they are sent out once, with the group whose files come first)."""
     s = _check_summary(summary)
     rows: list[tuple[str, str | None, str, int]] = [
         ("input_rows", None, STEP_LABELS["input_rows"], s["input_rows"])
@@ -611,7 +681,13 @@ def funnel_frame(summary: Mapping[str, Any]) -> pl.DataFrame:
     for reason, n in s["rejected"].items():
         label = _pnr.REASON_LABELS.get(reason, reason)
         rows.append(("rejected", reason, f"{STEP_LABELS['rejected']}: {label}", n))
-    rows.append(("duplicates", None, STEP_LABELS["duplicates"], s["duplicates"]))
+    duplicates = STEP_LABELS["duplicates"]
+    if s["in_several_groups"]:
+        duplicates += (
+            f" (varav {s['in_several_groups']} personer i flera grupper:"
+            " de får bara filen i den första gruppen)"
+        )
+    rows.append(("duplicates", None, duplicates, s["duplicates"]))
     for name, n in s["excluded"].items():
         rows.append(("excluded", name, f"{STEP_LABELS['excluded']}: {name}", n))
     rows.append(("sent_out", None, STEP_LABELS["sent_out"], s["sent_out"]))
@@ -633,23 +709,62 @@ def sendable(
 ) -> Any:
     """Check the campaign now and stop on guideline errors unless a written reason is given.
 
-    ``campaign`` is a :class:`inkorg_kit.campaign.Campaign` or a campaign YAML path. An override
-    recorded by notebook 00 in ``<run_dir>/campaign_check.json`` for the same campaign and the
-    same errors is honoured. Returns None (no errors) or the
-    :class:`inkorg_kit.campaign.Override` to pass to :func:`write`; raises ``CampaignError``.
+    ``campaign`` is a :class:`inkorg_kit.campaign.Campaign` or a campaign YAML path. Returns
+    None (no errors) or the :class:`inkorg_kit.campaign.Override` to pass to :func:`write`;
+    raises ``CampaignError``. An override already recorded in ``run_dir`` for this campaign and
+    these errors is reused as it is, time included, so a re-run writes a byte-identical
+    manifest: one given to notebook 00 (``campaign_check.json``), or one given here before
+    (``recipients_override.json``). Without ``override_reason`` a recorded one that covers the
+    errors is honoured; with it, the recorded one with the same reason and the same errors is
+    reused, else a new one is recorded and kept in ``<run_dir>/recipients_override.json``.
     """
     from inkorg_kit import campaign as cp
 
     if not isinstance(campaign, cp.Campaign):
         campaign = cp.load_campaign(campaign)
     report = cp.check(campaign)
-    if run_dir is not None and report.errors:
-        stored_path = Path(run_dir) / cp.REPORT_FILES["json"]
-        if stored_path.is_file():
-            stored = cp.CheckReport.from_json(stored_path)
-            if stored.campaign == report.campaign and stored.override is not None:
-                report.override = stored.override
-    return report.require_ok(override_reason)
+    if not report.errors:
+        return None
+    errors = {(f.check, f.message) for f in report.errors}
+    recorded = [
+        (stored, set(zip(stored.errors, stored.messages, strict=False)))
+        for stored in _recorded_overrides(run_dir)
+        if stored.campaign == report.campaign
+    ]
+    if not (override_reason or "").strip():
+        for stored, given in recorded:
+            if errors <= given:
+                return stored
+        return report.require_ok(None)  # raises, listing the errors
+    override = report.require_ok(override_reason)  # checks and normalises the reason
+    for stored, given in recorded:
+        if stored.reason == override.reason and given == errors:
+            return stored  # the same decision: its time too, so the manifest is the same
+    if run_dir is not None:
+        text = json.dumps(override.to_dict(), ensure_ascii=False, indent=2) + "\n"
+        _write_private_text(Path(run_dir) / OVERRIDE_FILE, text)
+    return override
+
+
+def _recorded_overrides(run_dir: str | os.PathLike[str] | None) -> list[Any]:
+    """Overrides recorded in a run folder: notebook 00's report, then notebook 02's own file."""
+    from inkorg_kit import campaign as cp
+
+    if run_dir is None:
+        return []
+    found = []
+    unreadable = (cp.CampaignError, ValueError, KeyError, TypeError)  # then recorded anew
+    report_path = Path(run_dir) / cp.REPORT_FILES["json"]
+    if report_path.is_file():
+        with contextlib.suppress(*unreadable):
+            stored = cp.CheckReport.from_json(report_path).override
+            if stored is not None:
+                found.append(stored)
+    own = Path(run_dir) / OVERRIDE_FILE
+    if own.is_file():
+        with contextlib.suppress(*unreadable):
+            found.append(cp.Override.from_dict(json.loads(own.read_text(encoding="utf-8"))))
+    return found
 
 
 def _override_dict(override: Any) -> dict[str, Any] | None:
@@ -714,47 +829,146 @@ def _campaign_name(campaign: Any) -> str:
     return name
 
 
-def _check_report_outcome(campaign: Any, check_report: Any, override: Any) -> tuple[Any, Any]:
-    """(report, override) after applying the guideline check; raises on unoverridden errors."""
-    if check_report is None and not isinstance(campaign, str):
-        from inkorg_kit import campaign as cp
+def _guideline_check(
+    campaign: Any, name: str, check_report: Any, override: Any, unchecked_reason: Any
+) -> tuple[Any, Any, str | None]:
+    """(report, override, unchecked reason) for the manifest; raises when the check is missing
+    or has errors that no override covers."""
+    from inkorg_kit import campaign as cp
 
-        if isinstance(campaign, cp.Campaign):
-            check_report = cp.check(campaign)
+    if unchecked_reason is not None and not isinstance(unchecked_reason, str):
+        raise TypeError(f"unchecked_reason must be text, got {type(unchecked_reason).__name__}")
+    unchecked = _pnr.mask_in_text(" ".join((unchecked_reason or "").split())) or None
+    if check_report is None and isinstance(campaign, cp.Campaign):
+        check_report = cp.check(campaign)
     if check_report is None:
-        return None, override
-    if override is None:
-        return check_report, check_report.require_ok(None)
-    errors = {f.check for f in check_report.errors}
-    covered = set(getattr(override, "errors", ()) or _override_dict(override).get("errors", ()))
-    if not errors <= covered:
-        from inkorg_kit.campaign import CampaignError
-
-        raise CampaignError(
-            f"the override covers {sorted(covered)} but the campaign check now has the errors"
-            f" {sorted(errors)}; check the campaign again and give a reason for these errors"
+        if unchecked is None:
+            raise ValueError(
+                f"recipients.write({name!r}): no guideline check. Pass the Campaign"
+                " (campaign.load_campaign(...)) or check_report=campaign.check(...), so the"
+                " files go out only if the campaign follows the guidelines; or, for files that"
+                " need no check of their own (e.g. a follow-up list of a checked campaign), say"
+                " why in unchecked_reason='...' (recorded in the manifest)"
+            )
+        if override is not None:
+            raise ValueError("an override needs the check it overrides: pass check_report")
+        return None, None, unchecked
+    if unchecked is not None:
+        raise ValueError(
+            "unchecked_reason is for files written without a guideline check, but a check was"
+            " given (a Campaign or check_report): leave unchecked_reason out"
         )
-    return check_report, override
+    if not isinstance(check_report, cp.CheckReport):
+        raise TypeError(
+            f"check_report must be an inkorg_kit.campaign.CheckReport (campaign.check(...)),"
+            f" got {type(check_report).__name__}"
+        )
+    if check_report.campaign != name:
+        raise ValueError(
+            f"check_report is for campaign {check_report.campaign!r}, not {name!r}; check this"
+            " campaign"
+        )
+    if override is None:
+        return check_report, check_report.require_ok(None), None
+    if isinstance(override, Mapping):  # as recorded in a run folder's JSON
+        override = cp.Override.from_dict(override)
+    errors = {f.check for f in check_report.errors}
+    covered = set(override.errors)
+    if not override.covers(check_report.errors):  # the same checks with the same messages
+        raise cp.CampaignError(
+            f"the override was given for the errors {sorted(covered)}, but the campaign check"
+            f" now finds {sorted(errors)} (or the same checks with other messages); check the"
+            " campaign again and give a reason for these errors"
+        )
+    return check_report, override, None
 
 
-def _content(frame: pl.DataFrame) -> bytes:
-    """All numbers in file order as one ASCII buffer, 15 bytes a line (``YYYYMMDD-NNNN\\r\\n``)."""
+def _first_row(mask: pl.Series) -> int:
+    """Position of the first True in a boolean column."""
+    return int(mask.arg_true()[0])
+
+
+def _parts_content(parts: Parts) -> bytes:
+    """All numbers in file order as one ASCII buffer, 15 bytes a line (``YYYYMMDD-NNNN\\r\\n``),
+    after checking, whole-column, what a hand-made :class:`Parts` could get wrong: the part
+    size (≤ 250), parts in file order, every number well-formed and no number twice."""
+    frame = parts.frame
+    needed = ("pnr", "group", "group_slug", "part", "part_count")
+    missing = [c for c in needed if c not in frame.columns]
+    if missing:
+        raise ValueError(
+            f"parts.frame lacks the column(s) {', '.join(map(repr, missing))}; cut the parts"
+            " with recipients.split"
+        )
+    size = _check_part_size(parts.part_size)
+    sizes = frame.group_by("group_slug", "part").agg(pl.len().alias("rows"))
+    if sizes.height and int(sizes["rows"].max()) > size:  # type: ignore[arg-type]
+        worst = sizes.sort("rows", descending=True).row(0, named=True)
+        raise ValueError(
+            f"part {worst['part']} of group {worst['group_slug']!r} holds {worst['rows']}"
+            f" personnummer, more than part_size={size} (Personalverktyget takes at most"
+            f" {MAX_PART_SIZE}); cut the parts with recipients.split"
+        )
+    runs = frame.select(pl.struct("group_slug", "part").rle_id().max()).item()
+    if frame.height and runs + 1 != sizes.height:
+        raise ValueError(
+            "parts.frame is not in file order: the rows of one part must be together (as"
+            " recipients.split leaves them)"
+        )
     if frame.is_empty():
         return b""
-    text = frame.select(pl.concat_str(pl.col("pnr"), pl.lit("\r\n")).str.join("")).item()
-    data = text.encode("ascii")
-    if len(data) != _LINE * frame.height:  # pragma: no cover - split validated the shape
-        raise AssertionError("recipient lines are not all YYYYMMDD-NNNN")
+    pnrs = frame["pnr"].cast(pl.String)
+    data = pl.select(pl.concat_str(pnrs, pl.lit("\r\n")).str.join("")).item().encode("utf-8")
+    if len(data) != _LINE * frame.height or not _lines_ok(_line_matrix(data)):
+        bad = ~pnrs.str.contains(_PNR_RE).fill_null(False)
+        first = _first_row(bad)
+        shown = "null" if pnrs[first] is None else repr(_pnr.mask(pnrs[first]))
+        raise ValueError(
+            f"{int(bad.sum())} personnummer in parts.frame are not written YYYYMMDD-NNNN; the"
+            f" first is row {first} ({shown}); clean the list and cut it with recipients.split"
+        )
+    matrix = _line_matrix(data)
+    key = np.zeros(frame.height, dtype=np.int64)
+    for column in (*range(8), *range(9, 13)):
+        key = key * 10 + (matrix[:, column] - 0x30)
+    keys = pl.Series(key)
+    if keys.n_unique() != frame.height:
+        twice = keys.is_duplicated()
+        first, again = (int(i) for i in np.flatnonzero(key == key[_first_row(twice)])[:2])
+        raise ValueError(
+            f"{int(twice.sum())} rows of parts.frame hold a personnummer that is in another row"
+            f" too (e.g. {_pnr.mask(pnrs[first])} in rows {first} and {again}): a resident"
+            " would get the message twice; cut the parts with recipients.split"
+        )
     return data
+
+
+def _clear_leftovers(root: Path, folder: Path) -> None:
+    """Remove what a killed run left: staging folders beside recipients/, temporary files."""
+    for staging in root.glob(f"{STAGING_PREFIX}*"):
+        if staging.is_dir():
+            shutil.rmtree(staging, ignore_errors=True)
+    for temporary in folder.glob(".*.part"):
+        temporary.unlink(missing_ok=True)
 
 
 def _remove_stale(folder: Path, campaign: str, run_dir: Path) -> None:
     """A re-run starts clean: no old manifest, files or archive of this campaign are left."""
-    for name in (MANIFEST_JSON, MANIFEST_CSV):
+    for name in (MANIFEST_JSON, MANIFEST_CSV):  # the JSON first: package and verify trust it
         (folder / name).unlink(missing_ok=True)
     for old in folder.glob(f"{campaign}_*.txt"):
         old.unlink()
     archive_path(run_dir, campaign).unlink(missing_ok=True)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make renames into ``folder`` durable before the manifest claims the files."""
+    with contextlib.suppress(OSError):  # not possible on every platform; best effort
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def _manifest_csv(manifest: Mapping[str, Any]) -> str:
@@ -780,29 +994,43 @@ def write(
     check_report: Any = None,
     source_summary: Mapping[str, Any] | None = None,
     created: str | dt.datetime | dt.date | None = None,
+    unchecked_reason: str | None = None,
 ) -> Delivery:
     """Write one import file per part and, last, the manifest, into ``<run_dir>/recipients/``.
 
-    ``campaign`` is the campaign name (or a :class:`~inkorg_kit.campaign.Campaign`, which is
-    then checked against the guidelines). With a ``check_report`` (or a Campaign) that has
-    errors, an ``override`` (from ``ensure_sendable``/``require_ok``/:func:`sendable`) is
-    required; it is recorded in the manifest. ``source_summary`` replaces the cleaning counts
-    of ``parts`` (it must add up and send out exactly the rows written). ``created`` goes into
-    the manifest as given; the default None keeps re-runs byte-identical.
+    ``campaign`` is a :class:`~inkorg_kit.campaign.Campaign`, checked here against the
+    guidelines, or the campaign name with ``check_report`` (its
+    :class:`~inkorg_kit.campaign.CheckReport`). With errors, an ``override`` (from
+    :func:`sendable`, ``ensure_sendable`` or ``require_ok``) is required. Files that need no
+    check of their own (a follow-up list of a checked campaign, a benchmark) take the name and
+    ``unchecked_reason``, a sentence saying why. The check, the override or the reason is
+    recorded in the manifest. ``source_summary`` replaces the cleaning counts of ``parts`` (it
+    must add up and send out exactly the rows written). ``created`` goes into the manifest as
+    given; the default None keeps re-runs byte-identical.
 
-    Old manifest, files and archive of the same campaign in the folder are removed first, so a
-    run that stops halfway leaves no manifest, and never a manifest over stale files.
+    ``parts`` is checked first (at most ``part_size`` ≤ 250 per part, every number
+    ``YYYYMMDD-NNNN``, none twice). Then the old manifest, files and archive of the campaign
+    are removed, the files are written into a private staging folder beside ``recipients/``
+    and renamed into place, and the manifest is written last: a run that stops halfway leaves
+    no manifest and no half-written file, and the next run clears what a killed one left. One
+    run at a time per run folder.
     """
     if not isinstance(parts, Parts):
         raise TypeError(f"parts must come from recipients.split, got {type(parts).__name__}")
     name = _campaign_name(campaign)
-    report, override = _check_report_outcome(campaign, check_report, override)
+    report, override, unchecked = _guideline_check(
+        campaign, name, check_report, override, unchecked_reason
+    )
     override_record = _override_dict(override)
     if override_record is not None and override_record.get("campaign") not in (None, name):
         raise ValueError(
             f"the override is for campaign {override_record.get('campaign')!r}, not {name!r}"
         )
-    summary = _check_summary(source_summary if source_summary is not None else parts.source_summary)
+    given: Any = source_summary if source_summary is not None else parts.source_summary
+    if isinstance(given, Mapping) and "in_several_groups" not in given:
+        several = parts.source_summary.get("in_several_groups", 0)
+        given = {**given, "in_several_groups": several}  # a summary of its own keeps the count
+    summary = _check_summary(given)
     if summary["sent_out"] != parts.rows:
         raise ValueError(
             f"source_summary sends out {summary['sent_out']} but the parts hold {parts.rows}"
@@ -815,22 +1043,34 @@ def write(
         )
     if isinstance(created, (dt.datetime, dt.date)):
         created = created.isoformat()
+    data = _parts_content(parts)
 
     files = parts.files(name)
     root = Path(run_dir)
     folder = ensure_private_dir(root / RECIPIENT_DIR)
+    os.chmod(folder, PRIVATE_DIR_MODE)  # also a folder made by hand or by an older version
+    _clear_leftovers(root, folder)
     _remove_stale(folder, name, root)
 
-    data = _content(parts.frame)
     view = memoryview(data)
     ends = np.cumsum(files["rows"].to_numpy().astype(np.int64))
     starts = ends - files["rows"].to_numpy()
+    names = files["file_name"].to_list()
     hashes: list[str] = []
-    for fname, start, end in zip(files["file_name"].to_list(), starts, ends, strict=True):
-        chunk = view[start * _LINE : end * _LINE]
-        with atomic_private_file(folder / fname) as handle:
-            handle.write(chunk)
-        hashes.append(hashlib.sha256(chunk).hexdigest())
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=root))
+    try:
+        os.chmod(staging, PRIVATE_DIR_MODE)
+        for fname, start, end in zip(names, starts, ends, strict=True):
+            chunk = view[start * _LINE : end * _LINE]
+            with atomic_private_file(staging / fname) as handle:
+                handle.write(chunk)
+            hashes.append(hashlib.sha256(chunk).hexdigest())
+        _fsync_dir(staging)
+        for fname in names:  # whole files only, and only once all of them are written
+            os.replace(staging / fname, folder / fname)
+        _fsync_dir(folder)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     pnrs = parts.frame["pnr"]
     files = files.with_columns(
         sha256=pl.Series(hashes, dtype=pl.String),
@@ -842,6 +1082,12 @@ def write(
         "manifest_version": MANIFEST_VERSION,
         "campaign": name,
         "created": created,
+        # when the campaign is to go out: the frequency cap of later campaigns dates it so
+        "planned_send_start": (
+            campaign.planned_send_start.isoformat()
+            if hasattr(campaign, "planned_send_start")
+            else None
+        ),
         "format": {
             "line": "YYYYMMDD-NNNN",
             "encoding": "UTF-8 without BOM",
@@ -859,6 +1105,7 @@ def write(
             "files": files.height,
             "rows": parts.rows,
             "groups": files["group_slug"].n_unique(),
+            "people_in_several_groups": summary["in_several_groups"],
         },
         "source_summary": summary,
         "campaign_check": None
@@ -868,6 +1115,7 @@ def write(
             "warnings": [f.check for f in report.warnings],
         },
         "override": override_record,
+        "unchecked_reason": unchecked,
         "files": [
             {
                 "file_name": row["file_name"],
@@ -970,6 +1218,64 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+_SHA256_RE = re.compile(r"[0-9a-f]{64}")
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _manifest_problem(manifest: object) -> str | None:
+    """What makes a manifest unusable, in words (entry and field); None when it can be used.
+
+    Why: :func:`verify` reports a broken manifest as a finding instead of raising on it.
+    """
+    if not isinstance(manifest, Mapping):
+        return f"it holds {type(manifest).__name__}, not an object"
+    missing = [k for k in ("campaign", "split", "totals", "files") if k not in manifest]
+    if missing:
+        return f"no {', '.join(missing)}"
+    campaign = manifest["campaign"]
+    if not isinstance(campaign, str) or not _CAMPAIGN_RE.fullmatch(campaign):
+        return f"campaign is {campaign!r}, expected a campaign name such as 'blodtryck-2027'"
+    split, totals = manifest["split"], manifest["totals"]
+    if not isinstance(split, Mapping) or not _whole(split.get("part_size")):
+        got = split.get("part_size") if isinstance(split, Mapping) else split
+        return f"split.part_size is {got!r}, expected a whole number"
+    if not isinstance(totals, Mapping):
+        return f"totals is {totals!r}, expected an object"
+    for key in ("files", "rows"):
+        if not _whole(totals.get(key)):
+            return f"totals.{key} is {totals.get(key)!r}, expected a whole number"
+    files = manifest["files"]
+    if not isinstance(files, list):
+        return f"files is {type(files).__name__}, expected a list"
+    seen: set[str] = set()
+    for index, entry in enumerate(files):
+        where = f"files[{index}]"
+        if not isinstance(entry, Mapping):
+            return f"{where} is {type(entry).__name__}, expected an object"
+        name = entry.get("file_name")
+        if (
+            not isinstance(name, str)
+            or not re.fullmatch(r"[^/\\\x00]+", name)
+            or name in (".", "..", MANIFEST_JSON, MANIFEST_CSV)
+        ):
+            return f"{where}.file_name is {name!r}, expected the name of a file in {RECIPIENT_DIR}/"
+        if name in seen:
+            return f"{where}: {name} is listed twice"
+        seen.add(name)
+        for key in ("part", "part_count", "rows"):
+            if not _whole(entry.get(key)):
+                return f"{where} ({name}): {key} is {entry.get(key)!r}, expected a whole number"
+        digest = entry.get("sha256")
+        if not isinstance(digest, str) or not _SHA256_RE.fullmatch(digest):
+            return f"{where} ({name}): sha256 is {digest!r}, expected 64 hexadecimal digits"
+        if not isinstance(entry.get("group"), (str, type(None))):
+            return f"{where} ({name}): group is {entry.get('group')!r}, expected text or null"
+    return None
+
+
 def _members(manifest: Mapping[str, Any]) -> list[str]:
     """Archive member names: the import files, then the manifest, in one folder per campaign."""
     campaign = manifest["campaign"]
@@ -994,6 +1300,12 @@ def package(
 
     root = Path(run_dir)
     manifest = read_manifest(root)
+    problem = _manifest_problem(manifest)
+    if problem is not None:
+        raise ValueError(
+            f"{root / RECIPIENT_DIR / MANIFEST_JSON} cannot be used:"
+            f" {_pnr.mask_in_text(problem)}; run recipients.write again"
+        )
     password = _password(password_env, prompt=prompt)
     folder = root / RECIPIENT_DIR
     payload: list[tuple[str, bytes]] = []
@@ -1097,7 +1409,7 @@ class _Checks:
         previous = self.rows.get(check)
         if previous is not None and not previous[0]:
             return  # keep the first failure's detail
-        self.rows[check] = (ok, detail)
+        self.rows[check] = (ok, _pnr.mask_in_text(detail))  # names and values read from disk
 
     def frame(self) -> pl.DataFrame:
         names = [c for c in _CHECK_LABELS if c in self.rows]
@@ -1162,8 +1474,13 @@ def _check_archive(
         return
     except py7zr.PasswordRequired:
         pass
-    except Exception as exc:
-        checks.add("archive", False, f"{target.name} cannot be opened: {type(exc).__name__}")
+    except Exception:
+        checks.add(
+            "archive",
+            False,
+            f"{target.name} cannot be opened: damaged or not a 7z archive; run"
+            " recipients.package again",
+        )
         return
     try:
         password = _password(password_env, prompt=prompt, new=False)
@@ -1178,12 +1495,13 @@ def _check_archive(
             names = archive.getnames()
             info = archive.archiveinfo()
             archive.extractall(factory=factory)
-    except Exception as exc:
+    except Exception:  # py7zr gives no telling error: a wrong key decrypts to garbage
         checks.add(
             "archive",
             False,
-            f"{target.name} cannot be read with the password in {password_env} (wrong password"
-            f" or damaged archive: {type(exc).__name__})",
+            f"{target.name} cannot be opened with the password in {password_env}: wrong password"
+            " or damaged archive (check the password; if it is right, run recipients.package"
+            " again)",
         )
         return
     expected = _members(manifest)
@@ -1222,28 +1540,32 @@ def verify(
 ) -> Verification:
     """Re-read a run folder and check everything a handler relies on; never raises on a finding.
 
-    Checks the manifest (JSON and CSV agree), that every listed file exists and nothing else
-    (no stray ``.txt``), owner-only permissions, SHA-256, row counts, the 250 limit and the
-    part size, part numbering, the format of every line (``YYYYMMDD-NNNN`` + CRLF, no BOM),
-    check digits and dates, that no personnummer is in two files (or twice in one), that the
-    totals and the cleaning counts add up, and the archive: it must exist when ``archive`` is
-    True (None: checked if present), refuse to list without a password, and hold exactly the
-    files and manifest with the same hashes (password from ``password_env``, or asked for once
-    when ``prompt`` is true and it is unset). Call :meth:`Verification.require_ok` to stop on
-    failures.
+    Checks the manifest (each entry well-formed; JSON and CSV agree), that every listed file exists
+    and nothing else is in ``recipients/`` (any name, any extension) and no staging folder of a
+    stopped run is left, owner-only permissions (files 0600, the folder 0700), SHA-256, row counts,
+    the 250 limit and the part size, part numbering, the format of every line (``YYYYMMDD-NNNN`` +
+    CRLF, no BOM), check digits and dates, that no personnummer is in two files (or twice in one),
+    that the totals and the cleaning counts add up, and the archive: it must exist when ``archive``
+    is True (None: checked if present), refuse to list without a password, and hold exactly the
+    files and manifest with the same hashes (password from ``password_env``, or asked for once when
+    ``prompt`` is true and it is unset). Call :meth:`Verification.require_ok` to stop on failures.
     """
     root = Path(run_dir)
     folder = root / RECIPIENT_DIR
     checks = _Checks()
     try:
         manifest = read_manifest(root)
-        files = list(manifest["files"])
-        campaign = manifest["campaign"]
-        totals = manifest["totals"]
-        part_size = int(manifest["split"]["part_size"])
-    except (FileNotFoundError, ValueError, KeyError, TypeError) as exc:
-        checks.add("manifest", False, str(exc) if not isinstance(exc, KeyError) else f"no {exc}")
+    except (FileNotFoundError, ValueError) as exc:
+        checks.add("manifest", False, str(exc))
         return Verification(run_dir=root, checks=checks.frame())
+    problem = _manifest_problem(manifest)
+    if problem is not None:
+        checks.add("manifest", False, f"{MANIFEST_JSON} cannot be used: {problem}")
+        return Verification(run_dir=root, checks=checks.frame())
+    files = list(manifest["files"])
+    campaign = manifest["campaign"]
+    totals = manifest["totals"]
+    part_size = int(manifest["split"]["part_size"])
     checks.add("manifest", True, f"{MANIFEST_JSON}: {len(files)} files for {campaign!r}")
 
     # manifest.csv agrees with the JSON
@@ -1266,18 +1588,29 @@ def verify(
     listed_set = set(listed)
     missing = [n for n in listed if not (folder / n).is_file()]
     missing_set = set(missing)
-    strays = (
-        sorted(p.name for p in folder.glob("*.txt") if p.name not in listed_set)
-        if folder.is_dir()
-        else []
-    )
+    known = listed_set | {MANIFEST_JSON, MANIFEST_CSV}
+    entries = sorted(folder.iterdir()) if folder.is_dir() else []
+    strays = [p.name + ("/" if p.is_dir() else "") for p in entries if p.name not in known]
+    leftovers = sorted(p for p in root.glob(f"{STAGING_PREFIX}*"))
     detail = f"{len(listed) - len(missing)} of {len(listed)} files present"
     if missing:
         detail += f"; missing {missing[:3]}"
     if strays:
-        detail += f"; files not in the manifest (could be imported by mistake): {strays[:3]}"
-    checks.add("files_present", not missing and not strays, detail)
+        detail += (
+            f"; {len(strays)} file(s) in {RECIPIENT_DIR}/ not in the manifest (could be imported"
+            f" by mistake; remove them or write again): {strays[:3]}"
+        )
+    if leftovers:
+        detail += (
+            f"; a stopped run left {leftovers[0].name}/ beside {RECIPIENT_DIR}/ (the next"
+            " recipients.write removes it)"
+        )
+    checks.add("files_present", not missing and not strays and not leftovers, detail)
     open_to_others = [
+        f"{p.name}/ (folder)"
+        for p in [folder, *leftovers]
+        if p.is_dir() and p.stat().st_mode & 0o077
+    ] + [
         p.name
         for p in [folder / n for n in listed if n not in missing_set]
         + [folder / MANIFEST_JSON, folder / MANIFEST_CSV]
@@ -1286,7 +1619,9 @@ def verify(
     checks.add(
         "permissions",
         not open_to_others,
-        f"readable by others: {open_to_others[:3]}" if open_to_others else "mode 0600",
+        f"readable by others: {open_to_others[:3]}"
+        if open_to_others
+        else f"files 0600, {RECIPIENT_DIR}/ 0700",
     )
 
     # per file: hash, rows, limit, format
@@ -1315,11 +1650,11 @@ def verify(
             bad_rows.append(f"{f['file_name']} has {lines} lines, manifest says {f['rows']}")
         if lines > MAX_PART_SIZE or lines > part_size:
             over.append(f"{f['file_name']} ({lines} lines)")
-    checks.add(
-        "hashes",
-        not bad_hash and not missing,
-        f"SHA-256 differs: {bad_hash[:3]}" if bad_hash else f"{len(files) - len(missing)} match",
-    )
+    present = len(files) - len(missing)
+    detail = f"SHA-256 differs: {bad_hash[:3]}" if bad_hash else f"{present} of {len(files)} match"
+    if missing:
+        detail += f"; missing (nothing to compare): {missing[:3]}"
+    checks.add("hashes", not bad_hash and not missing, detail)
     checks.add(
         "line_format",
         not bad_format,

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import REPO, assert_no_personnummer, committed_defaults, notebook_text, run_notebook
 from papermill.exceptions import PapermillExecutionError
 from test_recipients import PASSWORD, messy_list, run_7z, target_run
@@ -63,6 +64,11 @@ def _scan(nb_path: Path, run_dir: Path) -> None:
             assert_no_personnummer(data.decode("utf-8"), str(path))
 
 
+def _snapshot(run_dir: Path) -> dict[str, bytes]:
+    """The import files and the manifest, byte for byte."""
+    return {p.name: p.read_bytes() for p in sorted((run_dir / "recipients").iterdir())}
+
+
 def test_notebook_is_committed_thin_and_parameterised() -> None:
     assert committed_defaults(NOTEBOOK, PARAMS) == DEFAULTS
 
@@ -108,6 +114,7 @@ def test_demo_params_make_files_manifest_and_archive(
 
     # nbval: executing the executed notebook again gives the same outputs (byte-identical
     # files and manifest give the same tables, hashes and charts)
+    before = _snapshot(run_dir)
     env = {**os.environ, PASSWORD_ENV: PASSWORD}
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "--nbval", "-p", "no:cacheprovider", "-q", str(out)],
@@ -119,7 +126,42 @@ def test_demo_params_make_files_manifest_and_archive(
         check=False,
     )
     assert result.returncode == 0, result.stdout[-3000:]
+    assert _snapshot(run_dir) == before
     _scan(out, run_dir)
+
+
+def test_an_override_given_here_is_kept_so_a_rerun_is_byte_identical(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    campaign = yaml.safe_load((REPO / "params/demo/campaign.yaml").read_text(encoding="utf-8"))
+    campaign["category"] = "marketing"  # a guideline error that needs a written reason
+    campaign_file = tmp_path / "kampanj.yaml"
+    campaign_file.write_text(yaml.safe_dump(campaign, allow_unicode=True), encoding="utf-8")
+    run_dir = target_run(tmp_path / "run")
+    reason = "Beslut av verksamhetschef Johan Ekström 2027-02-01, dnr 123"
+    parameters = {
+        "campaign_file": str(campaign_file),
+        "run_dir": str(run_dir),
+        "override_reason": reason,
+    }
+    snapshots, archives = [], []
+    for attempt in range(2):
+        out = run_notebook(
+            NOTEBOOK,
+            tmp_path / f"nb{attempt}",
+            params_file=PARAMS,
+            parameters=parameters,
+            env={PASSWORD_ENV: PASSWORD},
+        )
+        snapshots.append(_snapshot(run_dir))
+        archives.append(rc.archive_path(run_dir, campaign["name"]).read_bytes())
+        _scan(out, run_dir)
+    override = rc.read_manifest(run_dir)["override"]
+    assert override["reason"] == reason and override["errors"] == ["forbidden_category"]
+    assert snapshots[0] == snapshots[1]  # files and manifest, override time included
+    assert archives[0] != archives[1]  # the archive is new each time (salt, IV) …
+    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
+    assert rc.verify(run_dir, password_env=PASSWORD_ENV, archive=True).ok  # … its members agree
 
 
 def test_without_a_password_the_run_stops_and_says_which_variable(

@@ -12,6 +12,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -33,6 +34,7 @@ from inkorg_kit import recipients as rc
 
 PASSWORD = "testlösen-Kanelbulle-42"  # a test password, long enough
 ENV = "INKORG_TEST_7Z_PASSWORD"
+UNCHECKED = "test med Skatteverkets testnummer: inget utskick, ingen kampanj att kontrollera"
 UNITS = ("SE2321000032-VCSOLB", "SE2321000032-BVC Öst")
 
 
@@ -112,7 +114,7 @@ def delivered(tmp_path: Path, password_env: str) -> Path:
     frame, _ = messy_list(700)
     parts = rc.split(rc.prepare(frame), group_by="enhet", part_size=200)
     run_dir = tmp_path / "run"
-    rc.write(parts, run_dir, "demo-kampanj")
+    rc.write(parts, run_dir, "demo-kampanj", unchecked_reason=UNCHECKED)
     rc.package(run_dir, password_env=password_env, prompt=False)
     return run_dir
 
@@ -213,8 +215,9 @@ def test_notebook_01s_target_group_and_funnel_are_picked_up(tmp_path: Path) -> N
         "duplicates": 180,
         "excluded": {"ålder 50–74 år": 500},
         "sent_out": 300,
+        "in_several_groups": 0,
     }
-    rc.write(parts, run, "demo-kampanj", source_summary=summary)
+    rc.write(parts, run, "demo-kampanj", unchecked_reason=UNCHECKED, source_summary=summary)
     assert rc.read_manifest(run)["source_summary"] == summary
     assert rc.verify(run).ok
     labels = rc.funnel_frame(summary)["label"].to_list()
@@ -253,13 +256,14 @@ def test_only_ok_rows_go_out_and_leftover_duplicates_are_dropped_and_counted() -
     )
     parts = rc.split(frame, group_by="unit")
     assert sorted(parts.frame["pnr"].to_list()) == sorted(numbers)
-    assert set(parts.frame["group"].to_list()) == {"a"}  # the first row of a person wins
+    assert set(parts.frame["group"].to_list()) == {"a"}  # the group that comes first wins
     assert parts.source_summary == {
         "input_rows": 13,
         "rejected": {"empty": 1},
         "duplicates": 2,
         "excluded": {},
         "sent_out": 10,
+        "in_several_groups": 2,  # numbers[0] and numbers[1] were also listed under b
     }
 
 
@@ -286,13 +290,23 @@ def test_split_refuses_unclean_numbers_without_showing_them() -> None:
     with pytest.raises(ValueError, match="not written YYYYMMDD-NNNN") as raised:
         rc.split(ok_frame([number.replace("-", "")]))
     assert_no_personnummer(str(raised.value), "the error")
+    frame = rc.prepare(["", *skv_numbers()[1:4]]).with_columns(
+        pnr=pl.when(pl.col("row") == 2).then(pl.lit(number[:8] + number[9:])).otherwise("pnr")
+    )
+    with pytest.raises(
+        ValueError, match=r"the first is row 2 \(0-based\) with '\d{8}-?\*"
+    ) as raised:
+        rc.split(frame)
+    assert_no_personnummer(str(raised.value), "the error")
     with pytest.raises(ValueError, match="columns 'pnr' and 'status'"):
         rc.split(pl.DataFrame({"pnr": [number]}))
 
 
 def test_groups_need_values_and_distinct_file_names() -> None:
     numbers = list(skv_numbers()[:4])
-    with pytest.raises(ValueError, match="1 recipient"):
+    with pytest.raises(
+        ValueError, match=r"1 recipient.*the first is row 2 \(0-based, \d{8}-\*{4}\)"
+    ):
         rc.split(ok_frame(numbers, unit=["a", "b", None, "a"]), group_by="unit")
     with pytest.raises(ValueError, match="same file"):
         rc.split(ok_frame(numbers, unit=["BVC Öst", "bvc-ost", "a", "a"]), group_by="unit")
@@ -366,9 +380,9 @@ def test_split_properties(case: dict) -> None:
             assert max(sizes) - min(sizes) <= 1
         else:
             assert all(s == size for s in sizes[:-1])
-    # rows come in file order: group, then part
+    # rows come in file order (as `ls` lists the names): group, then part
     keys = list(zip(out["group_slug"].to_list(), out["part"].to_list(), strict=True))
-    assert keys == sorted(keys)
+    assert keys == sorted(keys, key=lambda k: (k[0] + "_", k[1]))
 
     for group in out.partition_by("group_slug"):
         pnrs = group["pnr"].to_list()
@@ -387,6 +401,79 @@ def test_split_properties(case: dict) -> None:
         assert out["pnr"].to_list() != sorted(numbers)
 
 
+#: Slugs that share a prefix: '-' sorts before '_' in file names, so vc-ost's files come first.
+SHARED_PREFIX_UNITS = ("VC", "VC Öst", "A-enheten", "vc-öst-bvc")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.lists(st.sampled_from(SHARED_PREFIX_UNITS), min_size=1, max_size=4),
+        min_size=1,
+        max_size=120,
+    ),
+    st.integers(0, 2**32 - 1),
+    st.sampled_from(["pnr", "shuffle"]),
+)
+def test_a_person_in_several_groups_goes_out_once_with_the_first_group(
+    units_per_person: list[list[str]], seed: int, order: str
+) -> None:
+    rng = np.random.default_rng(seed)
+    numbers = list(skv_numbers()[: len(units_per_person)])
+    rows = [
+        (number, unit, "ok" if k == 0 or rng.random() < 0.5 else "duplicate")
+        for number, units in zip(numbers, units_per_person, strict=True)
+        for k, unit in enumerate(units)
+    ]
+    frame = pl.DataFrame(rows, schema=["pnr", "unit", "status"], orient="row")
+    frame = frame.sample(fraction=1.0, shuffle=True, seed=seed)
+    parts = rc.split(frame, group_by="unit", order=order, seed=seed, part_size=7)
+
+    first = {  # each person's group: the one whose files come first
+        number: min(units, key=lambda u: rc.slug(u) + "_")
+        for number, units in zip(numbers, units_per_person, strict=True)
+    }
+    out = dict(zip(parts.frame["pnr"].to_list(), parts.frame["group"].to_list(), strict=True))
+    assert out == first
+    several = sum(len(set(units)) > 1 for units in units_per_person)
+    summary = parts.source_summary
+    assert summary["in_several_groups"] == several
+    assert summary["duplicates"] == len(rows) - len(numbers)
+    assert summary["sent_out"] == len(numbers)
+    assert rc.split(
+        frame.reverse(), group_by="unit", order=order, seed=seed, part_size=7
+    ).frame.equals(parts.frame)
+    names = parts.files("demo-kampanj")["file_name"].to_list()
+    assert names == sorted(names)  # the manifest lists the files as `ls` does
+
+
+def test_people_in_several_groups_are_counted_in_the_funnel_and_the_manifest(
+    tmp_path: Path,
+) -> None:
+    numbers = list(skv_numbers()[:6])
+    listed = [*numbers, numbers[0], numbers[1]]  # two people also under the other unit
+    units = ["VC Öst"] * 3 + ["VC"] * 3 + ["VC", "VC"]
+    prepared = rc.prepare(pl.DataFrame({"personnummer": listed, "enhet": units}))
+    assert prepared["status"].to_list()[-2:] == ["duplicate", "duplicate"]
+    parts = rc.split(prepared, group_by="enhet")
+    assert parts.source_summary["in_several_groups"] == 2
+    assert parts.frame.filter(pl.col("pnr") == numbers[0])["group"].to_list() == ["VC Öst"]
+    labels = rc.funnel_frame(parts.source_summary)["label"].to_list()
+    assert labels[1].startswith("Dubbletter (varav 2 personer i flera grupper")
+    delivery = rc.write(parts, tmp_path, "demo-kampanj", unchecked_reason=UNCHECKED)
+    assert delivery.manifest["totals"]["people_in_several_groups"] == 2
+    assert delivery.manifest["source_summary"]["in_several_groups"] == 2
+    names = [f["file_name"] for f in delivery.manifest["files"]]
+    assert names == sorted(p.name for p in (tmp_path / "recipients").glob("*.txt"))
+    assert names[0].startswith("demo-kampanj_vc-ost_")  # '-' before '_', as ls shows them
+    assert rc.verify(tmp_path, archive=False).ok
+    own = {k: v for k, v in parts.source_summary.items() if k != "in_several_groups"}
+    again = rc.write(
+        parts, tmp_path, "demo-kampanj", source_summary=own, unchecked_reason=UNCHECKED
+    )
+    assert again.manifest["totals"]["people_in_several_groups"] == 2  # not lost on the way
+
+
 # --------------------------------------------------------------------------- write
 
 
@@ -394,7 +481,7 @@ def test_files_have_the_import_format_names_and_private_modes(tmp_path: Path) ->
     numbers = list(skv_numbers()[:520])
     units = [UNITS[i % 2] for i in range(520)]
     parts = rc.split(ok_frame(numbers, unit=units), group_by="unit")
-    delivery = rc.write(parts, tmp_path / "run", "demo-kampanj")
+    delivery = rc.write(parts, tmp_path / "run", "demo-kampanj", unchecked_reason=UNCHECKED)
     folder = tmp_path / "run" / "recipients"
     names = sorted(p.name for p in folder.glob("*.txt"))
     assert names == [
@@ -426,12 +513,23 @@ def test_files_have_the_import_format_names_and_private_modes(tmp_path: Path) ->
 def test_manifest_lists_hashes_totals_and_the_funnel(tmp_path: Path) -> None:
     frame, expected = messy_list(600)
     parts = rc.split(rc.prepare(frame), part_size=250)
-    rc.write(parts, tmp_path, "demo-kampanj", created="2027-03-01T09:00:00+01:00")
+    rc.write(
+        parts,
+        tmp_path,
+        "demo-kampanj",
+        unchecked_reason=UNCHECKED,
+        created="2027-03-01T09:00:00+01:00",
+    )
     folder = tmp_path / "recipients"
     manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
     assert manifest["campaign"] == "demo-kampanj"
     assert manifest["created"] == "2027-03-01T09:00:00+01:00"
-    assert manifest["totals"] == {"files": 3, "rows": 600, "groups": 1}
+    assert manifest["totals"] == {
+        "files": 3,
+        "rows": 600,
+        "groups": 1,
+        "people_in_several_groups": 0,
+    }
     assert [f["rows"] for f in manifest["files"]] == [200, 200, 200]
     for f in manifest["files"]:
         data = (folder / f["file_name"]).read_bytes()
@@ -449,11 +547,26 @@ def test_manifest_lists_hashes_totals_and_the_funnel(tmp_path: Path) -> None:
 def test_reruns_are_byte_identical(tmp_path: Path) -> None:
     frame, _ = messy_list(900, seed=3)
     kwargs = {"order": "shuffle", "seed": 7, "group_by": "enhet", "part_size": 120}
-    first = rc.write(rc.split(rc.prepare(frame), **kwargs), tmp_path / "a", "demo-kampanj")
+    first = rc.write(
+        rc.split(rc.prepare(frame), **kwargs),
+        tmp_path / "a",
+        "demo-kampanj",
+        unchecked_reason=UNCHECKED,
+    )
     shuffled = frame.sample(fraction=1.0, shuffle=True, seed=1)
     rc.split(rc.prepare(shuffled), **kwargs)  # another input order …
-    rc.write(rc.split(rc.prepare(frame), **kwargs), tmp_path / "b", "demo-kampanj")
-    rc.write(rc.split(rc.prepare(frame), **kwargs), tmp_path / "a", "demo-kampanj")  # same folder
+    rc.write(
+        rc.split(rc.prepare(frame), **kwargs),
+        tmp_path / "b",
+        "demo-kampanj",
+        unchecked_reason=UNCHECKED,
+    )
+    rc.write(
+        rc.split(rc.prepare(frame), **kwargs),
+        tmp_path / "a",
+        "demo-kampanj",
+        unchecked_reason=UNCHECKED,
+    )  # same folder
 
     def snapshot(run: Path) -> dict[str, bytes]:
         return {p.name: p.read_bytes() for p in sorted((run / "recipients").iterdir())}
@@ -467,7 +580,9 @@ def test_a_run_that_dies_halfway_leaves_no_manifest(
 ) -> None:
     numbers = list(skv_numbers()[:1000])
     run = tmp_path / "run"
-    rc.write(rc.split(ok_frame(numbers), part_size=100), run, "demo-kampanj")  # 10 files
+    rc.write(
+        rc.split(ok_frame(numbers), part_size=100), run, "demo-kampanj", unchecked_reason=UNCHECKED
+    )  # 10 files
     assert (run / "recipients" / "manifest.json").exists()
 
     real = rc.atomic_private_file
@@ -481,19 +596,79 @@ def test_a_run_that_dies_halfway_leaves_no_manifest(
 
     monkeypatch.setattr(rc, "atomic_private_file", dying)
     with pytest.raises(OSError, match="no space"):
-        rc.write(rc.split(ok_frame(numbers[:400]), part_size=100), run, "demo-kampanj")
+        rc.write(
+            rc.split(ok_frame(numbers[:400]), part_size=100),
+            run,
+            "demo-kampanj",
+            unchecked_reason=UNCHECKED,
+        )
     folder = run / "recipients"
     assert not (folder / "manifest.json").exists() and not (folder / "manifest.csv").exists()
-    assert len(list(folder.glob("*.txt"))) == 2  # the old 10 are gone, 2 new written whole
-    assert not list(folder.glob(".*.part"))  # no half-written temporary file
-    assert not rc.verify(run).ok
+    assert not list(folder.iterdir())  # the old 10 are gone, none of the new set is in place
+    assert not list(run.glob(".recipients*"))  # the staging folder is gone too
+    assert rc.verify(run).failed() == ["manifest"]
+
+
+def test_what_a_killed_run_leaves_is_flagged_and_cleared(tmp_path: Path) -> None:
+    numbers = list(skv_numbers()[:300])
+    run = tmp_path / "run"
+    rc.write(rc.split(ok_frame(numbers)), run, "demo-kampanj", unchecked_reason=UNCHECKED)
+    folder = run / "recipients"
+    # a kill -9 in the middle of the next run: a staging folder and a temporary file stay
+    staging = run / f"{rc.STAGING_PREFIX}abc123"
+    staging.mkdir(mode=0o700)
+    (staging / "demo-kampanj_001-of-002.txt").write_bytes(f"{numbers[0]}\r\n".encode())
+    (folder / ".manifest.json.x1y2.part").write_text("{")
+    result = rc.verify(run, archive=False)
+    assert result.failed() == ["files_present"]
+    detail = result.failures["detail"][0]
+    assert ".manifest.json.x1y2.part" in detail and staging.name in detail
+    rc.write(rc.split(ok_frame(numbers)), run, "demo-kampanj", unchecked_reason=UNCHECKED)
+    assert not staging.exists() and not list(folder.glob(".*"))
+    assert rc.verify(run, archive=False).ok
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "DEMO-KAMPANJ_001-OF-002.TXT",
+        "gammal.csv",
+        "utan-filändelse",
+        "undermapp",
+        f"{skv_numbers()[7]}.txt",
+    ],
+)
+def test_verify_flags_every_file_the_manifest_does_not_list(tmp_path: Path, name: str) -> None:
+    rc.write(
+        rc.split(ok_frame(list(skv_numbers()[:300]))),
+        tmp_path,
+        "demo-kampanj",
+        unchecked_reason=UNCHECKED,
+    )
+    stray = tmp_path / "recipients" / name
+    stray.mkdir() if name == "undermapp" else stray.write_text("x")
+    result = rc.verify(tmp_path, archive=False)
+    assert result.failed() == ["files_present"]
+    detail = result.failures["detail"][0]
+    assert rc._pnr.mask_in_text(name) in detail  # a name with a personnummer shows it masked
+    assert_no_personnummer(detail, "the finding")
 
 
 def test_a_smaller_rerun_removes_the_old_files_and_archive(tmp_path: Path, password_env) -> None:
     numbers = list(skv_numbers()[:1000])
-    rc.write(rc.split(ok_frame(numbers), part_size=100), tmp_path, "demo-kampanj")
+    rc.write(
+        rc.split(ok_frame(numbers), part_size=100),
+        tmp_path,
+        "demo-kampanj",
+        unchecked_reason=UNCHECKED,
+    )
     archive = rc.package(tmp_path, password_env=password_env, prompt=False)
-    rc.write(rc.split(ok_frame(numbers[:300]), part_size=100), tmp_path, "demo-kampanj")
+    rc.write(
+        rc.split(ok_frame(numbers[:300]), part_size=100),
+        tmp_path,
+        "demo-kampanj",
+        unchecked_reason=UNCHECKED,
+    )
     assert len(list((tmp_path / "recipients").glob("*.txt"))) == 3
     assert not archive.exists()
     assert rc.verify(tmp_path).ok
@@ -505,11 +680,23 @@ def test_write_refuses_what_must_not_be_sent(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="cannot go into file names"):
         rc.write(parts, tmp_path, "Demo Kampanj")
     with pytest.raises(ValueError, match="no recipients to write"):
-        rc.write(rc.split(ok_frame([])), tmp_path, "demo-kampanj")
+        rc.write(rc.split(ok_frame([])), tmp_path, "demo-kampanj", unchecked_reason=UNCHECKED)
     with pytest.raises(ValueError, match="does not add up"):
-        rc.write(parts, tmp_path, "demo-kampanj", source_summary={"input_rows": 11, "sent_out": 10})
+        rc.write(
+            parts,
+            tmp_path,
+            "demo-kampanj",
+            unchecked_reason=UNCHECKED,
+            source_summary={"input_rows": 11, "sent_out": 10},
+        )
     with pytest.raises(ValueError, match="sends out 9"):
-        rc.write(parts, tmp_path, "demo-kampanj", source_summary={"input_rows": 9, "sent_out": 9})
+        rc.write(
+            parts,
+            tmp_path,
+            "demo-kampanj",
+            unchecked_reason=UNCHECKED,
+            source_summary={"input_rows": 9, "sent_out": 9},
+        )
     assert not (tmp_path / "recipients").exists()
 
 
@@ -542,13 +729,156 @@ def test_campaign_errors_need_a_recorded_override(tmp_path: Path) -> None:
     assert rc.read_manifest(tmp_path)["override"] is None
 
 
+def hand_made(numbers: list, part: list[int], part_size: int = 250) -> rc.Parts:
+    """Parts built without recipients.split (what write must not take on trust)."""
+    n = len(numbers)
+    frame = pl.DataFrame(
+        {
+            "pnr": numbers,
+            "group": [None] * n,
+            "group_slug": [""] * n,
+            "part": part,
+            "part_count": [max(part)] * n,
+        },
+        schema={
+            "pnr": pl.String,
+            "group": pl.String,
+            "group_slug": pl.String,
+            "part": pl.Int32,
+            "part_count": pl.Int32,
+        },
+    )
+    summary = {"input_rows": n, "sent_out": n}
+    return rc.Parts(frame, part_size, False, "pnr", None, None, summary)
+
+
+def _bad_parts() -> list[tuple[rc.Parts, str]]:
+    numbers = list(skv_numbers()[:300])
+    twice = [*numbers[:5], numbers[2], *numbers[6:10]]
+    unhyphenated = [*numbers[:3], numbers[3].replace("-", ""), *numbers[4:10]]
+    return [
+        (hand_made(numbers[:251], [1] * 251), "holds 251 personnummer, more than part_size=250"),
+        (hand_made(numbers[:20], [1] * 20, part_size=10), "more than part_size=10"),
+        (hand_made(numbers[:10], [1] * 10, part_size=300), "outside 1-250"),
+        (hand_made(twice, [1] * 10), r"in rows 2 and 5\): a resident would get the message twice"),
+        (hand_made(unhyphenated, [1] * 10), "not written YYYYMMDD-NNNN; the first is row 3"),
+        (hand_made([*numbers[:9], None], [1] * 10), "the first is row 9 \\(null\\)"),
+        (hand_made(numbers[:4], [1, 2, 1, 2]), "not in file order"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "case",
+    range(len(_bad_parts())),
+    ids=["251", "over-size", "300", "twice", "format", "null", "order"],
+)
+def test_write_checks_parts_it_did_not_cut(tmp_path: Path, case: int) -> None:
+    parts, message = _bad_parts()[case]
+    with pytest.raises(ValueError, match=message) as raised:
+        rc.write(parts, tmp_path, "demo-kampanj", unchecked_reason=UNCHECKED)
+    assert_no_personnummer(str(raised.value), "the error")
+    assert not (tmp_path / "recipients").exists()
+
+
+def test_write_needs_the_guideline_check_or_a_stated_reason(tmp_path: Path) -> None:
+    parts = rc.split(ok_frame(list(skv_numbers()[:10])))
+    good = demo_campaign()
+    with pytest.raises(ValueError, match=r"no guideline check\. Pass the Campaign"):
+        rc.write(parts, tmp_path, "demo-kampanj")
+    with pytest.raises(ValueError, match="no guideline check"):
+        rc.write(parts, tmp_path, "demo-kampanj", unchecked_reason="   ")
+    with pytest.raises(ValueError, match="leave unchecked_reason out"):
+        rc.write(parts, tmp_path, good, unchecked_reason="ingen kontroll")
+    with pytest.raises(ValueError, match="check_report is for campaign 'blodtryck-solbacka-2027'"):
+        rc.write(parts, tmp_path, "demo-kampanj", check_report=cp.check(good))
+    assert not (tmp_path / "recipients").exists()
+
+    reason = f"  uppföljningslista för en redan\nkontrollerad kampanj, t.ex. {skv_numbers()[3]} "
+    rc.write(parts, tmp_path, "demo-kampanj", unchecked_reason=reason)
+    manifest = rc.read_manifest(tmp_path)
+    assert manifest["unchecked_reason"] == (
+        f"uppföljningslista för en redan kontrollerad kampanj, t.ex. {skv_numbers()[3][:9]}****"
+    )
+    assert manifest["campaign_check"] is None
+    rc.write(parts, tmp_path, good.name, check_report=cp.check(good))
+    manifest = rc.read_manifest(tmp_path)
+    assert manifest["unchecked_reason"] is None
+    assert manifest["campaign_check"]["errors"] == []
+
+
+def test_an_override_is_recorded_once_so_a_rerun_gives_the_same_manifest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = iter(f"2027-03-01T09:{minute:02d}:00+01:00" for minute in range(60))
+    monkeypatch.setattr(cp, "_now", lambda: next(clock))  # every call a new time
+    bad = demo_campaign(category="marketing")
+    parts = rc.split(ok_frame(list(skv_numbers()[:10])))
+    reason = "Beslut av regiondirektören, dnr 2027/12"
+    snapshots = []
+    for _ in range(2):  # notebook 02 run twice with the same parameters
+        override = rc.sendable(bad, run_dir=tmp_path, override_reason=reason)
+        rc.write(parts, tmp_path, bad, override=override)
+        snapshots.append({p.name: p.read_bytes() for p in (tmp_path / "recipients").iterdir()})
+    assert snapshots[0] == snapshots[1]
+    first = rc.read_manifest(tmp_path)["override"]["overridden_at"]
+    recorded = tmp_path / rc.OVERRIDE_FILE
+    assert json.loads(recorded.read_text("utf-8"))["reason"] == reason
+    assert stat.S_IMODE(recorded.stat().st_mode) == 0o600
+    assert rc.verify(tmp_path, archive=False).ok  # the record is beside recipients/, not in it
+
+    # a run without the reason is let through by the recorded decision, unchanged
+    assert rc.sendable(bad, run_dir=tmp_path).overridden_at == first
+    # another reason is another decision, with its own time, and it is the one kept
+    other = rc.sendable(bad, run_dir=tmp_path, override_reason="Nytt beslut, dnr 2027/13")
+    assert other.overridden_at != first
+    assert rc.sendable(bad, run_dir=tmp_path, override_reason="Nytt beslut, dnr 2027/13") == other
+    # a decision on other errors does not cover these
+    stale = {**other.to_dict(), "errors": ["missing_hsa_id"]}
+    recorded.write_text(json.dumps(stale), encoding="utf-8")
+    with pytest.raises(cp.CampaignError, match="forbidden_category"):
+        rc.sendable(bad, run_dir=tmp_path)
+    # notebook 00's record for the same reason and errors is reused as it is
+    cp.check(bad).write(tmp_path, override_reason=reason)
+    from_00 = cp.CheckReport.from_json(tmp_path / "campaign_check.json").override
+    assert rc.sendable(bad, run_dir=tmp_path, override_reason=reason) == from_00
+
+
+def test_the_recipient_folder_is_private_whoever_made_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "recipients"
+    folder.mkdir()
+    os.chmod(folder, 0o755)  # made by hand, or by an older version
+    staging_modes: list[int] = []
+    real = rc.atomic_private_file
+
+    def spy(path):
+        staging_modes.append(stat.S_IMODE(Path(path).parent.stat().st_mode))
+        return real(path)
+
+    monkeypatch.setattr(rc, "atomic_private_file", spy)
+    parts = rc.split(ok_frame(list(skv_numbers()[:300])))
+    rc.write(parts, tmp_path, "demo-kampanj", unchecked_reason=UNCHECKED)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert staging_modes and set(staging_modes) == {0o700}
+    os.chmod(folder, 0o750)
+    result = rc.verify(tmp_path, archive=False)
+    assert result.failed() == ["permissions"]
+    assert "recipients/ (folder)" in result.failures["detail"][0]
+
+
 # --------------------------------------------------------------------------- package and 7z
 
 
 def test_password_comes_only_from_the_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    rc.write(rc.split(ok_frame(list(skv_numbers()[:10]))), tmp_path, "demo-kampanj")
+    rc.write(
+        rc.split(ok_frame(list(skv_numbers()[:10]))),
+        tmp_path,
+        "demo-kampanj",
+        unchecked_reason=UNCHECKED,
+    )
     monkeypatch.delenv(ENV, raising=False)
     with pytest.raises(rc.PasswordError, match=ENV):
         rc.package(tmp_path, password_env=ENV)  # no terminal under pytest: no prompt, no hang
@@ -564,7 +894,12 @@ def test_password_comes_only_from_the_environment(
 def test_on_a_terminal_the_password_is_asked_twice(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    rc.write(rc.split(ok_frame(list(skv_numbers()[:10]))), tmp_path, "demo-kampanj")
+    rc.write(
+        rc.split(ok_frame(list(skv_numbers()[:10]))),
+        tmp_path,
+        "demo-kampanj",
+        unchecked_reason=UNCHECKED,
+    )
     monkeypatch.delenv(ENV, raising=False)
 
     class Terminal:
@@ -587,7 +922,12 @@ def test_on_a_terminal_the_password_is_asked_twice(
 
 
 def test_package_refuses_files_changed_after_writing(tmp_path: Path, password_env: str) -> None:
-    rc.write(rc.split(ok_frame(list(skv_numbers()[:10]))), tmp_path, "demo-kampanj")
+    rc.write(
+        rc.split(ok_frame(list(skv_numbers()[:10]))),
+        tmp_path,
+        "demo-kampanj",
+        unchecked_reason=UNCHECKED,
+    )
     path = next((tmp_path / "recipients").glob("*.txt"))
     path.write_bytes(path.read_bytes()[:-15])
     with pytest.raises(ValueError, match="differs from the manifest"):
@@ -729,14 +1069,19 @@ def test_verify_catches_missing_stray_and_open_files(delivered: Path) -> None:
     os.chmod(victim, 0o644)
     assert rc.verify(delivered, archive=False).failed() == ["permissions"]
     victim.unlink()
-    assert "files_present" in rc.verify(delivered, archive=False).failed()
+    result = rc.verify(delivered, archive=False)
+    assert set(result.failed()) == {"files_present", "hashes"}
+    hashes = result.checks.filter(pl.col("check") == "hashes")["detail"][0]
+    assert f"missing (nothing to compare): ['{victim.name}']" in hashes
+    assert "3 of 4 match" in hashes
 
 
 def test_verify_checks_the_archive(delivered: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(ENV, "fel-lösenord-helt-och-hållet")
     result = rc.verify(delivered, password_env=ENV)
     assert result.failed() == ["archive"]
-    assert "wrong password" in result.checks.filter(pl.col("check") == "archive")["detail"][0]
+    detail = result.checks.filter(pl.col("check") == "archive")["detail"][0]
+    assert "wrong password or damaged archive" in detail and "Error" not in detail
     monkeypatch.delenv(ENV)
     assert "not set" in rc.verify(delivered, password_env=ENV).failures["detail"][0]
     rc.archive_path(delivered, "demo-kampanj").unlink()
@@ -748,6 +1093,65 @@ def test_verify_without_a_manifest_says_what_to_do(tmp_path: Path) -> None:
     result = rc.verify(tmp_path)
     assert result.failed() == ["manifest"]
     assert "write the recipient files first" in result.failures["detail"][0]
+
+
+def _break(manifest: dict, how: str) -> object:
+    entry = manifest["files"][0]
+    if how == "not-an-object":
+        return [manifest]
+    if how == "no-files":
+        return {k: v for k, v in manifest.items() if k != "files"}
+    if how == "files-not-a-list":
+        return {**manifest, "files": {"a": entry}}
+    if how == "entry-not-an-object":
+        return {**manifest, "files": ["demo-kampanj_001-of-004.txt"]}
+    if how == "no-rows":
+        return {**manifest, "files": [{k: v for k, v in entry.items() if k != "rows"}]}
+    if how == "rows-text":
+        return {**manifest, "files": [{**entry, "rows": "två hundra"}]}
+    if how == "rows-bool":
+        return {**manifest, "files": [{**entry, "rows": True}]}
+    if how == "bad-sha":
+        return {**manifest, "files": [{**entry, "sha256": "abc"}]}
+    if how == "path-in-name":
+        return {**manifest, "files": [{**entry, "file_name": "../target_group.parquet"}]}
+    if how == "listed-twice":
+        return {**manifest, "files": [entry, entry]}
+    if how == "part-size-text":
+        return {**manifest, "split": {**manifest["split"], "part_size": "250"}}
+    if how == "totals-null":
+        return {**manifest, "totals": None}
+    raise AssertionError(how)
+
+
+BROKEN = {
+    "not-an-object": "holds list, not an object",
+    "no-files": "no files",
+    "files-not-a-list": "files is dict, expected a list",
+    "entry-not-an-object": r"files\[0\] is str, expected an object",
+    "no-rows": r"files\[0\] \(.*\): rows is None, expected a whole number",
+    "rows-text": "rows is 'två hundra', expected a whole number",
+    "rows-bool": "rows is True, expected a whole number",
+    "bad-sha": "sha256 is 'abc', expected 64 hexadecimal digits",
+    "path-in-name": "file_name is '../target_group.parquet', expected the name of a file",
+    "listed-twice": r"files\[1\]: .* is listed twice",
+    "part-size-text": "split.part_size is '250', expected a whole number",
+    "totals-null": "totals is None, expected an object",
+}
+
+
+@pytest.mark.parametrize("how", list(BROKEN))
+def test_verify_reports_a_broken_manifest_instead_of_raising(
+    delivered: Path, password_env: str, how: str
+) -> None:
+    path = delivered / "recipients" / "manifest.json"
+    broken = _break(json.loads(path.read_text("utf-8")), how)
+    path.write_text(json.dumps(broken, ensure_ascii=False), encoding="utf-8")
+    result = rc.verify(delivered, password_env=password_env, archive=True)
+    assert result.failed() == ["manifest"]
+    assert re.search(BROKEN[how], result.failures["detail"][0]), result.failures["detail"][0]
+    with pytest.raises(ValueError, match="cannot be used"):
+        rc.package(delivered, password_env=password_env)
 
 
 # --------------------------------------------------------------------------- funnel, charts
@@ -768,7 +1172,7 @@ def test_funnel_frame_adds_up_and_refuses_what_does_not() -> None:
 def test_charts_get_aggregates_only(tmp_path: Path) -> None:
     frame, _ = messy_list(600)
     parts = rc.split(rc.prepare(frame), group_by="enhet")
-    delivery = rc.write(parts, tmp_path, "demo-kampanj")
+    delivery = rc.write(parts, tmp_path, "demo-kampanj", unchecked_reason=UNCHECKED)
     for chart in (
         charts.recipient_parts(delivery.files, 250),
         charts.recipient_parts(parts.table()),
