@@ -21,8 +21,14 @@ shared "regional level"); a follow-up fit with its own strengths narrows them.
 
 Time is *active time*: calendar hours weighted by a daily rhythm (people read in waking
 hours, less at weekends), normalised so that a week of calendar time is a week of active
-time. :func:`simulate` counts horizons in active hours unless ``sent_at`` is given;
-:func:`read_curve` always works in calendar time.
+time. :func:`simulate` counts each horizon from each person's own message: in active hours
+unless ``sent_at`` (one send time) or ``sends`` (the send plan) gives calendar time.
+:func:`read_curve` is the campaign-level view, always in calendar time from the first send.
+
+The follow-up deadline ("another channel after the follow-up") is, when a send time is known
+and ``follow_up_working_hours`` is given, that many working hours of the campaign's send
+windows after each message (:func:`inkorg_kit.schedule.add_working_hours`), the same rule as
+the follow-up step; otherwise the assumptions' ``follow_up_after_hours`` clock hours.
 
 The time-to-read priors are shared by all bands unless a band has its own ``time_to_read``.
 Every default lives in ``params/reach_defaults.yaml`` with a ``source:`` line.
@@ -50,6 +56,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from scipy.special import ndtr
 
+from inkorg_kit import schedule
 from inkorg_kit._private import write_private_text
 
 AGE_BANDS = ("0-15", "16-29", "30-44", "45-64", "65-74", "75-84", "85+")
@@ -77,8 +84,12 @@ class TargetError(ValueError):
 
 
 def age_band(age: pl.Expr | str) -> pl.Expr:
-    """Map whole-year ages to the closed list :data:`AGE_BANDS` (negative or null -> null)."""
+    """Map whole-year ages to the closed list :data:`AGE_BANDS` (negative, NaN or null -> null).
+
+    NaN must be caught: polars orders it above every number, so it would land in 85+.
+    """
     expr = pl.col(age) if isinstance(age, str) else age
+    expr = expr.cast(pl.Float64).fill_nan(None)
     chain: Any = pl
     for lower, label in zip(reversed(_LOWER_BOUNDS), reversed(AGE_BANDS), strict=True):
         chain = chain.when(expr >= lower).then(pl.lit(label))
@@ -648,9 +659,12 @@ class ReachResult:
     """Expected counts with intervals; aggregates only (no person-level data).
 
     ``summary``: one row per measure (``measure`` code, Swedish ``label``, ``expected``, ``low``
-    and ``high`` at the ``interval`` quantiles, ``share`` of the target); ``by_band``: the same
-    per age band; ``strata``: the aggregated target; ``draws``: simulated totals, one row per
-    draw and one column per measure (``measures``), or None.
+    and ``high`` at the ``interval`` quantiles rounded outward to whole people, ``share`` of
+    the target); ``by_band``: the same per age band; ``strata``: the aggregated target;
+    ``draws``: simulated totals, one row per draw and one column per measure (``measures``), or
+    None. The follow-up deadline is ``follow_up_working_hours`` working hours after each
+    message when set, else ``follow_up_after_hours`` clock hours; ``horizons_from`` says in
+    Swedish what "read within" counts from (for captions).
     """
 
     summary: pl.DataFrame
@@ -661,6 +675,8 @@ class ReachResult:
     follow_up_after_hours: float
     measures: tuple[str, ...]
     draws: np.ndarray | None = field(default=None, repr=False)
+    follow_up_working_hours: float | None = None
+    horizons_from: str = ""
 
     def draws_frame(self) -> pl.DataFrame:
         """The simulated totals, one row per draw and one column per measure."""
@@ -728,6 +744,49 @@ def _sequential_reads(rng: np.random.Generator, pool: np.ndarray, cdf: np.ndarra
     return reads
 
 
+def _send_times(
+    a: Assumptions, sent_at: Any, sends: Any
+) -> tuple[np.ndarray, np.ndarray, str] | None:
+    """Send times (epoch hours), each one's share of the messages, and a Swedish note on what
+    the horizons count from; None without a calendar time."""
+    zone = ZoneInfo(a.rhythm.timezone)
+    if sent_at is not None and sends is not None:
+        raise ValueError("give sent_at (one send time) or sends (the send plan), not both")
+    if sent_at is not None:
+        moment = _as_datetime(sent_at, zone, "sent_at")
+        note = f"från utskicket {send_label(moment)}, med dygnsrytmen"
+        return _epoch_hours([moment]), np.ones(1), note
+    if sends is None:
+        return None
+    plan = _sends(sends, zone).group_by("start").agg(pl.col("rows").sum()).sort("start")
+    rows = plan["rows"].to_numpy().astype(float)
+    if rows.sum() <= 0:
+        raise ValueError("sends has no messages: give a send plan with rows above 0")
+    note = "från varje persons eget meddelande enligt sändplanen, med dygnsrytmen"
+    return plan["start"].dt.epoch("ms").to_numpy() / 3_600_000, rows / rows.sum(), note
+
+
+def _deadlines(send_hours: np.ndarray, working_hours: float, windows: Any) -> np.ndarray:
+    """Epoch hours when ``working_hours`` of open send window have passed after each send."""
+    starts = (
+        pl.Series("start", np.round(send_hours * 3_600_000).astype(np.int64))
+        .cast(pl.Datetime("ms", "UTC"))
+        .dt.cast_time_unit("us")
+    )
+    ends = schedule.add_working_hours(starts, working_hours, windows)
+    return ends.dt.epoch("ms").to_numpy() / 3_600_000
+
+
+def _sorted_reads(rng: np.random.Generator, pool: np.ndarray, cdf: np.ndarray) -> np.ndarray:
+    """:func:`_sequential_reads` for moments in any order (the follow-up deadline of a plan may
+    fall between horizons): drawn in the order of each draw's read share, given back as asked."""
+    order = np.argsort(cdf, axis=0, kind="stable")
+    drawn = _sequential_reads(rng, pool, np.take_along_axis(cdf, order, axis=0))
+    reads = np.empty_like(drawn)
+    np.put_along_axis(reads, order, drawn, axis=0)
+    return reads
+
+
 def simulate(
     target: Any,
     assumptions: Assumptions | Mapping[str, Any] | str | Path | None = None,
@@ -736,15 +795,30 @@ def simulate(
     seed: int | None = 0,
     horizons_hours: Iterable[float] = (1, 24, 72, 168),
     interval: tuple[float, float] = (0.05, 0.95),
-    sent_at: dt.datetime | None = None,
+    sent_at: dt.datetime | str | None = None,
+    sends: Any = None,
+    follow_up_working_hours: float | None = None,
+    windows: Any = None,
     keep_draws: bool = True,
 ) -> ReachResult:
     """Expected counts with intervals: target, messageable, notified, read by each horizon,
     and those needing another channel at once (no login) and after the follow-up deadline.
 
     Vectorised over strata (age band x sex): one aggregation, then numpy arrays of shape
-    (draws, strata). Horizons are active hours (see the module docstring); give ``sent_at``
-    (a local send time) to count them as calendar hours after that moment instead.
+    (draws, strata). "Read within 24 hours" counts from each person's own message:
+
+    * without a send time, horizons are active hours (see the module docstring);
+    * ``sent_at`` (one send time; naive or ISO text = local time in the rhythm's zone): calendar
+      hours after that moment, through the daily rhythm;
+    * ``sends`` (a ``schedule.SendPlan`` or a frame with ``start`` and ``rows``): the same for
+      every file's send time, weighted by its rows (everyone's file is equally likely to be
+      theirs: the plan's files carry no age band).
+
+    The follow-up deadline: with ``follow_up_working_hours`` (the campaign's
+    ``followup.unread_after_working_hours``) and a send time, unread that many working hours
+    of ``windows`` (the campaign's send windows; default weekdays 08-17) after each message, as
+    the follow-up step counts it; otherwise the assumptions' ``follow_up_after_hours`` in clock
+    hours.
     """
     if draws < 1:
         raise ValueError(f"draws must be 1 or more, got {draws}")
@@ -754,14 +828,33 @@ def simulate(
     a = load_assumptions(assumptions)
     strata = target_strata(target)
     horizons = _horizons(horizons_hours)
-    follow_up = a.follow_up_after_hours.value
-    clock_hours = _horizons((*horizons, follow_up))
-    if sent_at is None:
-        active = np.array(clock_hours)
+    clock_follow_up = a.follow_up_after_hours.value
+    timed = _send_times(a, sent_at, sends)
+    if follow_up_working_hours is not None:
+        working = float(follow_up_working_hours)
+        if not (math.isfinite(working) and working > 0):
+            raise ValueError(
+                f"follow_up_working_hours must be above 0, got {follow_up_working_hours!r}"
+            )
+        if timed is None:
+            raise ValueError(
+                "follow_up_working_hours counts from a send time: give sent_at or sends "
+                "(the send plan), or leave it out to use follow_up_after_hours (clock hours)"
+            )
+    if timed is None:  # active hours: durations are the horizons themselves
+        active = np.array([*horizons, clock_follow_up])[:, None]
+        weights = np.ones(1)
+        note = "i aktiva timmar från eget meddelande (ingen sändtid given)"
     else:
-        clock = _Clock.spanning(a, [sent_at], max(clock_hours))
-        start = _epoch_hours([sent_at])
-        active = clock.active(start + np.array(clock_hours)) - clock.active(start)
+        send_hours, weights, note = timed
+        if follow_up_working_hours is not None:
+            follow_at = _deadlines(send_hours, working, windows)
+        else:
+            follow_at = send_hours + clock_follow_up
+        ends = np.vstack([*(send_hours + h for h in horizons), follow_at])  # moments x sends
+        clock = _Clock.between(a, float(send_hours.min()), float(ends.max()))
+        active = clock.active(ends) - clock.active(send_hours)[None, :]
+    moments = len(horizons) + 1  # the horizons, then the follow-up deadline
 
     bands = strata["age_band"].cast(pl.String).to_list()
     sexes = strata["sex"].cast(pl.String).to_list()
@@ -781,16 +874,17 @@ def simulate(
         timings = [getattr(a.timing(b), group) for b in bands]
         read = _Param.build([(k, t.read_share) for k, t in zip(timing_key, timings, strict=True)])
         soon = _Param.build([(k, t.soon_share) for k, t in zip(timing_key, timings, strict=True)])
-        parts = [t.components(active) for t in timings]  # per stratum: (soon, later) per horizon
-        soon_cdf = np.array([p[0] for p in parts]).T.reshape(len(active), 1, len(bands))
-        later_cdf = np.array([p[1] for p in parts]).T.reshape(len(active), 1, len(bands))
+        # per stratum: the (soon, later) CDFs at each moment, mixed over the send times
+        parts = [[c @ weights for c in t.components(active)] for t in timings]
+        soon_cdf = np.array([p[0] for p in parts]).T.reshape(moments, 1, len(bands))
+        later_cdf = np.array([p[1] for p in parts]).T.reshape(moments, 1, len(bands))
         groups[group] = (read, soon, soon_cdf, later_cdf)
 
     # expected values: products of prior means (the priors are independent)
     m_login, m_notif = login.means(), notif.means()
     expected = {"target": n.astype(float), "messageable": n * m_login}
     expected["notified"] = expected["messageable"] * m_notif
-    expected_reads = np.zeros((len(active), len(bands)))
+    expected_reads = np.zeros((moments, len(bands)))
     for group, pool_share in (("notified", m_notif), ("not_notified", 1 - m_notif)):
         read, soon, soon_cdf, later_cdf = groups[group]
         s = soon.means()
@@ -803,31 +897,34 @@ def simulate(
     p_login, p_notif = login.draw(rng, draws), notif.draw(rng, draws)
     messageable = rng.binomial(np.broadcast_to(n, size), p_login)
     notified = rng.binomial(messageable, p_notif)
-    reads = np.zeros((len(active), *size), dtype=np.int64)
+    reads = np.zeros((moments, *size), dtype=np.int64)
     for group, pool in (("notified", notified), ("not_notified", messageable - notified)):
         read, soon, soon_cdf, later_cdf = groups[group]
         r, s = read.draw(rng, draws), soon.draw(rng, draws)
-        reads += _sequential_reads(rng, pool, r * (s * soon_cdf + (1 - s) * later_cdf))
+        reads += _sorted_reads(rng, pool, r * (s * soon_cdf + (1 - s) * later_cdf))
 
-    at = {h: i for i, h in enumerate(clock_hours)}
-    follow_i = at[follow_up]
+    follow_i = len(horizons)
     drawn = {
         "target": np.broadcast_to(n, size),
         "messageable": messageable,
         "notified": notified,
-        **{read_code(h): reads[at[h]] for h in horizons},
+        **{read_code(h): reads[i] for i, h in enumerate(horizons)},
         "no_login": np.broadcast_to(n, size) - messageable,
         "unread_at_follow_up": messageable - reads[follow_i],
     }
     drawn["other_channel_total"] = drawn["no_login"] + drawn["unread_at_follow_up"]
-    expected.update({read_code(h): expected_reads[at[h]] for h in horizons})
+    expected.update({read_code(h): expected_reads[i] for i, h in enumerate(horizons)})
     expected["no_login"] = n - expected["messageable"]
     expected["unread_at_follow_up"] = expected["messageable"] - expected_reads[follow_i]
     expected["other_channel_total"] = expected["no_login"] + expected["unread_at_follow_up"]
 
     codes = tuple(drawn)
     labels = {**MEASURE_LABELS, **{read_code(h): read_label(h) for h in horizons}}
-    labels["unread_at_follow_up"] = f"Annan kanal efter {follow_up:g} timmar (oläst)"
+    if follow_up_working_hours is not None:
+        rule = f"oläst {working:g} arbetstimmar i sändfönstren"
+    else:
+        rule = f"oläst {clock_follow_up:g} klocktimmar"
+    labels["unread_at_follow_up"] = f"Annan kanal efter uppföljning ({rule})"
     stacked = np.stack([drawn[c] for c in codes], axis=-1)  # draws x strata x measures
     mean_stacked = np.stack([expected[c] for c in codes], axis=-1)  # strata x measures
 
@@ -840,8 +937,8 @@ def simulate(
             "measure": list(codes),
             "label": [labels[c] for c in codes],
             "expected": exp.tolist(),
-            "low": lo.tolist(),
-            "high": hi.tolist(),
+            "low": np.floor(lo).tolist(),  # whole people, rounded outward
+            "high": np.ceil(hi).tolist(),
             "share": share.tolist(),
         }
 
@@ -872,9 +969,11 @@ def simulate(
         strata=strata,
         interval=(low_q, high_q),
         horizons_hours=horizons,
-        follow_up_after_hours=follow_up,
+        follow_up_after_hours=clock_follow_up,
         measures=codes,
         draws=stacked.sum(axis=1) if keep_draws else None,
+        follow_up_working_hours=working if follow_up_working_hours is not None else None,
+        horizons_from=note,
     )
 
 
@@ -896,15 +995,32 @@ def _days_off(years: Iterable[int]) -> set[dt.date]:
     return days
 
 
-def _as_datetime(value: dt.datetime | str, zone: ZoneInfo) -> dt.datetime:
+def _as_datetime(value: Any, zone: ZoneInfo, what: str = "a send time") -> dt.datetime:
+    """A tz-aware send time; naive datetimes and ISO text without offset are local in ``zone``.
+
+    Why: ``datetime.timestamp()`` reads a naive time in the machine's zone, while reading
+    happens on the Stockholm clock.
+    """
+    if isinstance(value, np.datetime64):
+        value = value.astype("datetime64[us]").item()
     if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
+        try:
+            value = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(
+                f"{what}: could not read {value!r} as a date and time; use 'YYYY-MM-DD HH:MM' "
+                f"(local time, {zone.key}) or ISO 8601 with an offset"
+            ) from None
     if not isinstance(value, dt.datetime):
-        raise TypeError(f"a send time must be a datetime (or ISO text), got {value!r}")
+        raise TypeError(
+            f"{what} must be a datetime or ISO text like '2027-03-16 09:00' (local time, "
+            f"{zone.key}), got {type(value).__name__} {value!r}"
+        )
     return value.replace(tzinfo=zone) if value.tzinfo is None else value.astimezone(zone)
 
 
 def _epoch_hours(values: Sequence[dt.datetime]) -> np.ndarray:
+    """Epoch hours of tz-aware datetimes (see :func:`_as_datetime` for naive ones)."""
     return np.array([v.timestamp() / 3600 for v in values])
 
 
@@ -919,7 +1035,12 @@ class _Clock:
     def spanning(cls, a: Assumptions, starts: Sequence[dt.datetime], hours: float) -> _Clock:
         zone = ZoneInfo(a.rhythm.timezone)
         t = _epoch_hours([_as_datetime(s, zone) for s in starts])
-        first, last = math.floor(t.min()), math.ceil(t.max() + hours) + 1
+        return cls.between(a, float(t.min()), float(t.max() + hours))
+
+    @classmethod
+    def between(cls, a: Assumptions, first_hour: float, last_hour: float) -> _Clock:
+        """A clock from ``first_hour`` to ``last_hour`` (epoch hours, UTC)."""
+        first, last = math.floor(first_hour), math.ceil(last_hour) + 1
         grid = np.arange(first, last + 1, dtype=np.int64)
         local = (
             pl.Series(grid[:-1] * 3_600_000)

@@ -33,6 +33,8 @@ import datetime as dt
 import functools
 import hashlib
 import io
+import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
@@ -41,9 +43,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays
 import numpy as np
 import polars as pl
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from inkorg_kit._private import write_private_bytes, write_private_text
+from inkorg_kit.pnr import mask_in_text
 
 __all__ = [
     "REASONS",
@@ -52,6 +62,8 @@ __all__ = [
     "SendWindows",
     "add_working_hours",
     "blocked_days",
+    "clock_time",
+    "handler_slug",
     "outside_window_codes",
     "outside_windows",
     "parse_datetime",
@@ -97,6 +109,53 @@ class ScheduleError(ValueError):
     """A send plan or a send-window question that cannot be answered as asked."""
 
 
+_CLOCK_TEXT = re.compile(r"(\d{1,2})[:.](\d{2})(?::(\d{2}))?")
+_CLOCK_FORM = "write it in quotes as 'HH:MM', e.g. '08:00' (24-hour clock, local time)"
+
+
+def clock_time(value: object, field: str = "time") -> dt.time:
+    """A wall-clock time of a send window from what YAML and people write.
+
+    Why: unquoted in YAML 1.1, ``8:00`` is the base-60 integer 480 and pydantic would read it as
+    480 *seconds* (00:08); ``08:00`` stays text. So: ``"08:00"``, ``"8:00"``, ``"8.00"`` and
+    ``"08:00:00"`` are read as written, and an integer from 60 to 1439 as YAML's base-60
+    minutes since midnight (``8:00`` -> 480 -> 08:00). Other numbers are refused: ``8`` or
+    ``8.30`` do not say which time they mean.
+
+    >>> clock_time(480), clock_time("8.00"), clock_time("16:30")
+    (datetime.time(8, 0), datetime.time(8, 0), datetime.time(16, 30))
+    """
+    if isinstance(value, dt.datetime):
+        raise ValueError(
+            f"{field}: {value!r} is a date and time; give the time only, {_CLOCK_FORM}"
+        )
+    if isinstance(value, dt.time):
+        if value.tzinfo is not None:
+            raise ValueError(
+                f"{field}: {value!r} has a time zone; send windows are local wall-clock time "
+                f"in the windows' timezone, {_CLOCK_FORM}"
+            )
+        return value
+    if isinstance(value, int | np.integer) and not isinstance(value, bool):
+        if 60 <= value < 24 * 60:  # YAML 1.1 base-60: H:MM unquoted, H >= 1
+            return dt.time(int(value) // 60, int(value) % 60)
+        raise ValueError(
+            f"{field}: the number {value!r} is not a time of day; {_CLOCK_FORM}"
+            + (" (YAML reads unquoted H:MM:SS as seconds)" if value >= 24 * 60 else "")
+        )
+    if isinstance(value, str):
+        match = _CLOCK_TEXT.fullmatch(value.strip())
+        if match:
+            hour, minute, second = (int(g or 0) for g in match.groups())
+            if hour <= 23 and minute <= 59 and second <= 59:
+                return dt.time(hour, minute, second)
+        raise ValueError(f"{field}: {value!r} is not a time of day; {_CLOCK_FORM}")
+    raise ValueError(
+        f"{field}: {value!r} ({type(value).__name__}) is not a time of day; {_CLOCK_FORM}"
+        + (" (YAML reads an unquoted 8.00 as the number 8.0)" if isinstance(value, float) else "")
+    )
+
+
 class SendWindows(BaseModel):
     """When sending is allowed; the ``send_windows:`` block of a campaign YAML."""
 
@@ -122,6 +181,22 @@ class SendWindows(BaseModel):
         description="closed dates with a reason, e.g. {2026-03-05: Personaldag}; "
         "shown as 'Stängt: Personaldag'. These dates are blocked too.",
     )
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _clock_times(cls, value: object, info: ValidationInfo) -> object:
+        return clock_time(value, str(info.field_name))
+
+    @field_validator("lunch_break", mode="before")
+    @classmethod
+    def _lunch_times(cls, value: object) -> object:
+        if value is None:
+            return None
+        if not isinstance(value, list | tuple) or len(value) != 2:
+            raise ValueError(
+                f"lunch_break: {value!r} is not two times; write e.g. ['12:00', '13:00']"
+            )
+        return tuple(clock_time(v, f"lunch_break[{i}]") for i, v in enumerate(value))
 
     @field_validator("weekdays", mode="before")
     @classmethod
@@ -194,6 +269,25 @@ class SendWindows(BaseModel):
         lunch_start, lunch_end = self.lunch_break
         parts = [(self.start, lunch_start), (lunch_end, self.end)]
         return [(a, b) for a, b in parts if a < b]
+
+    def warnings(self) -> list[str]:
+        """Swedish warnings when the window reaches into the night (before 06:00, after 22:00).
+
+        Why: the guidelines (seed 003) say never at night, and a window that allows it lets
+        :func:`plan` put files there and :meth:`SendPlan.check` pass them.
+        """
+        found = []
+        if self.start < dt.time(6):
+            found.append(
+                f"Sändfönstret börjar {self.start:%H:%M}, före 06:00: det är natt, och "
+                "aviseringar plingar i mottagarnas telefoner (riktlinjerna: inte nattetid)."
+            )
+        if self.end > dt.time(22):
+            found.append(
+                f"Sändfönstret slutar {self.end:%H:%M}, efter 22:00: det är natt, och "
+                "aviseringar plingar i mottagarnas telefoner (riktlinjerna: inte nattetid)."
+            )
+        return found
 
     def describe(self) -> str:
         """One Swedish line for notebooks and reports, e.g. 'mån–fre 08:00–17:00, …'."""
@@ -293,7 +387,11 @@ def _day_status(windows: SendWindows, day: dt.date) -> tuple[str, str, str] | No
             return "holiday", name, f"helgdag: {name}"
     reasons = dict(windows.blocked_reasons)
     if day in reasons:
-        return "blocked_date", f"Stängt: {reasons[day]}", REASONS["blocked_date"]
+        return (
+            "blocked_date",
+            f"Stängt: {reasons[day]}",
+            f"{REASONS['blocked_date']}: {reasons[day]}",
+        )
     if day in windows.blocked_dates:
         return "blocked_date", "Stängt: blockerat datum", REASONS["blocked_date"]
     if day.weekday() not in windows.weekdays:
@@ -354,7 +452,7 @@ def parse_datetime(value: Any, zone: ZoneInfo | str = "Europe/Stockholm") -> dt.
             value = dt.datetime.fromisoformat(text)
         except ValueError as exc:
             raise ScheduleError(
-                f"could not read {original!r} as a date or time; "
+                f"could not read {mask_in_text(original)!r} as a date or time; "
                 "use 'YYYY-MM-DD' or 'YYYY-MM-DD HH:MM' (local time)"
             ) from exc
     if isinstance(value, dt.datetime):
@@ -364,7 +462,8 @@ def parse_datetime(value: Any, zone: ZoneInfo | str = "Europe/Stockholm") -> dt.
     if isinstance(value, dt.date):
         return dt.datetime.combine(value, dt.time(0), tzinfo=tz)
     raise ScheduleError(
-        f"could not read {original!r} ({type(original).__name__}) as a date or time; "
+        f"could not read {mask_in_text(repr(original))} ({type(original).__name__}) as a date "
+        "or time; "
         "give a datetime, a date or a string 'YYYY-MM-DD HH:MM'"
     )
 
@@ -387,9 +486,33 @@ class _Times:
     name: str = ""
 
 
+def _parse_text_series(series: pl.Series, tz: ZoneInfo) -> pl.Series:
+    """ISO strings to datetimes; the first value that is not one is named in the error."""
+    text = series.str.strip_chars().str.replace_all("/", "-")
+    try:
+        return text.str.to_datetime(time_unit="us", strict=True)
+    except pl.exceptions.PolarsError:
+        pass
+    # The error path only: find the culprit (or read mixed formats one by one).
+    moments = []
+    for i, value in enumerate(text.to_list()):
+        if value is None:
+            moments.append(None)
+            continue
+        try:
+            moments.append(parse_datetime(value, tz))
+        except ScheduleError:
+            where = f" {series.name!r}" if series.name else ""
+            raise ScheduleError(
+                f"times{where}, value {i}: could not read {mask_in_text(value)!r} as a date or "
+                "time; use 'YYYY-MM-DD HH:MM' (local time) or ISO 8601 with an offset"
+            ) from None
+    return pl.Series(series.name, moments, dtype=pl.Datetime("us", str(tz.key)))
+
+
 def _series_to_us(series: pl.Series, tz: ZoneInfo) -> tuple[np.ndarray, np.ndarray]:
     if series.dtype == pl.String:
-        series = series.str.replace_all("/", "-").str.to_datetime(time_unit="us", strict=True)
+        series = _parse_text_series(series, tz)
     if series.dtype == pl.Date:
         series = series.cast(pl.Datetime("us"))
     if not isinstance(series.dtype, pl.Datetime):
@@ -691,12 +814,20 @@ def _classify(times: Any, windows: SendWindows) -> tuple[list[str | None], list[
     time_col = pl.Series("tc", time_index, dtype=pl.Int8).replace_strict(
         dict(enumerate(time_codes)), default=None, return_dtype=pl.String
     )
+    # A closed day names the reason, and a time of day the guidelines name is added to it
+    # ("helg, natt"); night is the code whatever the day (seed 003: never at night).
+    time_label = pl.col("tc").replace_strict(REASONS, default=None)
+    both = pl.col("dl").is_not_null() & pl.col("tc").is_in(("night", "early_morning", "evening"))
     answer = pl.DataFrame(
         {"dc": day_code, "dl": day_label, "tc": time_col, "ok": parsed.valid}
     ).select(
-        code=pl.when("ok").then(pl.coalesce("dc", "tc")),
+        code=pl.when("ok").then(
+            pl.when(pl.col("tc") == "night").then("tc").otherwise(pl.coalesce("dc", "tc"))
+        ),
         label=pl.when("ok").then(
-            pl.coalesce("dl", pl.col("tc").replace_strict(REASONS, default=None))
+            pl.when(both)
+            .then(pl.concat_str("dl", pl.lit(", "), time_label))
+            .otherwise(pl.coalesce("dl", time_label))
         ),
     )
     return answer["code"].to_list(), answer["label"].to_list()
@@ -708,8 +839,10 @@ def outside_windows(
     """For each time: ``None`` if sending is allowed then, else a short Swedish reason.
 
     Reasons: "natt", "tidig morgon", "kväll", "före sändfönstret", "efter sändfönstret",
-    "lunch", "helg", "ej sändningsdag", "helgdag: <namn>", "blockerat datum". A day reason wins
-    over a time reason. Naive times are local; ``None`` entries give ``None``.
+    "lunch", "helg", "ej sändningsdag", "helgdag: <namn>", "blockerat datum" (with its reason
+    if one is given: "blockerat datum: Personaldag"). A day reason comes first, and night,
+    early morning or evening is added to it: "helg, natt". Naive times are local; ``None``
+    entries give ``None``; a value that is not a time raises :class:`ScheduleError`.
     """
     return _classify(times, _as_windows(windows))[1]
 
@@ -717,7 +850,11 @@ def outside_windows(
 def outside_window_codes(
     times: Any, windows: SendWindows | Mapping[str, Any] | None = None
 ) -> list[str | None]:
-    """Like :func:`outside_windows` but the English codes of :data:`REASONS`."""
+    """Like :func:`outside_windows` but the English codes of :data:`REASONS`.
+
+    One code per time: ``night`` whenever it is night (even on a closed day), else the day's
+    code, else the time's.
+    """
     return _classify(times, _as_windows(windows))[0]
 
 
@@ -743,6 +880,31 @@ class SendPlan:
         """Problems with the plan (empty when fine): files outside windows, overlaps, caps."""
         return _check_plan(self.files, self.windows, self.max_messages_per_day)
 
+    def warnings(self) -> list[str]:
+        """Swedish warnings that do not make the plan wrong but go against the guidelines.
+
+        A send window reaching into the night (before 06:00, after 22:00, seed 003), and how
+        many files the plan puts there. :meth:`check` passes such a plan: it is inside the
+        windows as configured.
+        """
+        found = self.windows.warnings()
+        if self.files.height:
+            local = self.files.select(
+                pl.col("start", "end").dt.convert_time_zone(self.windows.timezone)
+            )
+            at_night = local.filter(
+                (pl.col("start").dt.hour() < 6)
+                | (pl.col("start").dt.hour() >= 22)
+                | (pl.col("end").dt.time() > dt.time(22))
+                | (pl.col("end").dt.date() > pl.col("start").dt.date())
+            ).height
+            if at_night:
+                found.append(
+                    f"{at_night} av {self.files.height} filer skickas nattetid (före 06:00 eller "
+                    "efter 22:00)."
+                )
+        return found
+
     def to_csv(self, path: str | Path, *, separator: str = ",") -> Path:
         """Write the plan as UTF-8 CSV; times as ISO 8601 with offset, 2026-03-02T08:00:00+01:00."""
         buffer = io.StringIO()
@@ -763,6 +925,44 @@ class SendPlan:
         the events instead of adding copies. No personnummer: name, row count, part, unit.
         """
         return write_private_bytes(path, _ical_bytes(self, campaign_name, handler, stamp))
+
+    def to_ical_by_handler(
+        self,
+        folder: str | Path,
+        campaign_name: str,
+        *,
+        stem: str = "send_plan",
+        stamp: dt.datetime | None = None,
+    ) -> dict[str, Path]:
+        """One iCalendar file per handler, ``<stem>_<handler>.ics``, so each imports only theirs.
+
+        The handler part of the name is ASCII (``Lena Holm`` -> ``lena-holm``); returns
+        handler -> path. Handlers without files get no file.
+        """
+        folder = Path(folder)
+        out: dict[str, Path] = {}
+        used: set[str] = set()
+        planned = set(self.files["handler"].to_list())
+        for handler in self.handlers:
+            if handler not in planned:
+                continue
+            slug = handler_slug(handler)
+            name, k = slug, 1
+            while name in used:
+                k += 1
+                name = f"{slug}-{k}"
+            used.add(name)
+            out[handler] = self.to_ical(
+                folder / f"{stem}_{name}.ics", campaign_name, handler=handler, stamp=stamp
+            )
+        return out
+
+
+def handler_slug(name: str) -> str:
+    """An ASCII file-name part for a handler's name: 'Åsa Öberg' -> 'asa-oberg'."""
+    ascii_text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug or "handlaggare"
 
 
 def _as_frame(files: Any) -> pl.DataFrame:
@@ -1050,6 +1250,65 @@ def _uid(campaign_name: str, file_name: str) -> str:
     return f"{digest}@inkorg-kit"
 
 
+def _last_sunday(year: int, month: int) -> dt.date:
+    last = dt.date(year, month + 1, 1) - dt.timedelta(days=1)
+    return last - dt.timedelta(days=(last.weekday() + 1) % 7)
+
+
+def _eu_offsets(tz: ZoneInfo, years: range) -> tuple[dt.timedelta, dt.timedelta] | None:
+    """(standard, summer) offsets if ``tz`` follows the EU rule in every one of ``years``.
+
+    The EU rule: summer time from 01:00 UTC on the last Sunday of March to 01:00 UTC on the
+    last Sunday of October. None when the zone does not follow it (then write UTC instead).
+    """
+    second = dt.timedelta(seconds=1)
+    found: set[tuple[dt.timedelta, dt.timedelta]] = set()
+    for year in years:
+        offsets = []
+        for month in (3, 10):
+            switch = dt.datetime.combine(_last_sunday(year, month), dt.time(1), tzinfo=dt.UTC)
+            offsets += [
+                (switch - second).astimezone(tz).utcoffset(),
+                switch.astimezone(tz).utcoffset(),
+            ]
+        standard, summer, summer_again, standard_again = offsets
+        if not (standard == standard_again and summer == summer_again and summer > standard):
+            return None
+        found.add((standard, summer))  # type: ignore[arg-type]
+    return found.pop() if len(found) == 1 else None
+
+
+def _vtimezone(tz: ZoneInfo, years: range) -> Any | None:
+    """A VTIMEZONE with yearly rules (RRULE), as Outlook expects; None if the zone has none.
+
+    Why not ``add_missing_timezones``: it lists every change date (RDATE), and Outlook is
+    reported to shift summer events by an hour with that form.
+    """
+    import icalendar
+
+    offsets = _eu_offsets(tz, years)
+    if offsets is None:
+        return None
+    standard, summer = offsets
+    first = years.start
+    component = icalendar.Timezone()
+    component.add("tzid", str(tz.key))
+    for kind, month, offset_from, offset_to in (
+        (icalendar.TimezoneDaylight, 3, standard, summer),
+        (icalendar.TimezoneStandard, 10, summer, standard),
+    ):
+        part = kind()
+        onset = dt.datetime.combine(_last_sunday(first, month), dt.time(1)) + offset_from
+        part.add("dtstart", onset)  # local time before the change, as RFC 5545 wants
+        part.add("tzoffsetfrom", offset_from)
+        part.add("tzoffsetto", offset_to)
+        part.add("rrule", {"freq": "yearly", "bymonth": month, "byday": "-1su"})
+        mid_season = dt.datetime(first, 7 if month == 3 else 1, 15, 12, tzinfo=tz)
+        part.add("tzname", mid_season.tzname() or str(tz.key))  # CEST, CET
+        component.add_component(part)
+    return component
+
+
 def _ical_bytes(
     send_plan: SendPlan, campaign_name: str, handler: str | None, stamp: dt.datetime | None
 ) -> bytes:
@@ -1074,16 +1333,23 @@ def _ical_bytes(
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", f"Utskick: {campaign_name}" + (f" ({handler})" if handler else ""))
-    use_utc = not hasattr(cal, "add_missing_timezones")
+    calendar_name = f"Utskick: {campaign_name}" + (f" ({handler})" if handler else "")
+    cal.add("x-wr-calname", icalendar.vText(calendar_name))
+    tz = send_plan.windows.zone
+    timezone = None
+    if files.height:
+        years = range(files["start"].min().year - 1, files["end"].max().year + 1)
+        timezone = _vtimezone(tz, years)
+    if timezone is not None:
+        cal.add_component(timezone)
     for row in files.iter_rows(named=True):  # one event per file
         event = icalendar.Event()
         event.add("uid", _uid(campaign_name, row["file_name"]))
         event.add("dtstamp", stamp)
         event.add("sequence", sequence)
-        event.add("summary", f"Skicka {row['file_name']} – {campaign_name}")
-        start, end = row["start"], row["end"]
-        if use_utc:
+        event.add("summary", f"{row['handler']}: skicka {row['file_name']} – {campaign_name}")
+        start, end = row["start"].astimezone(tz), row["end"].astimezone(tz)
+        if timezone is None:  # no yearly rule to describe the zone: plain UTC
             start, end = start.astimezone(dt.UTC), end.astimezone(dt.UTC)
         event.add("dtstart", start)
         event.add("dtend", end)
@@ -1105,6 +1371,4 @@ def _ical_bytes(
         event.add("categories", ["1177-utskick"])
         event.add("transp", "OPAQUE")
         cal.add_component(event)
-    if not use_utc:
-        cal.add_missing_timezones()
     return cal.to_ical()

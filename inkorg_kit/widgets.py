@@ -24,8 +24,11 @@ The run folder: the target group is read from ``<run_dir>/target_group.parquet``
 by its ``age`` (or ``age_band``) and ``sex`` columns only, aggregated at once, so personnummer
 are never loaded; the files come from ``<run_dir>/recipients/manifest.json`` (notebook 02).
 
-The read horizons of the reach table ("read within 24 hours") count calendar hours from the
-first file sent, through the daily rhythm; the read curve follows every file of the plan.
+The read horizons of the reach table ("read within 24 hours") count calendar hours from each
+person's own message, through the daily rhythm, over the plan's send times (weighted by their
+files' rows); the read curve is the campaign-level view in calendar time, from the first file
+sent. "Another channel after the follow-up" is unread ``followup.unread_after_working_hours``
+working hours of the send windows after each message, as notebook 04 counts it.
 Slider changes explore; the files in the run folder always hold the parameter values.
 """
 
@@ -54,6 +57,7 @@ __all__ = [
     "ParameterError",
     "ReachPanel",
     "RunFolderError",
+    "comparison_times",
     "compute",
     "is_live_jupyter",
     "load_files",
@@ -221,6 +225,20 @@ def _handler_names(count: int, names: Sequence[str]) -> tuple[str, ...]:
     return tuple(chosen)
 
 
+def comparison_times(start: dt.datetime) -> tuple[str, str]:
+    """The default send-time comparison: ``start`` and the same week's Friday 15:30.
+
+    If ``start`` is that Friday 15:30, the week's Tuesday 09:00 instead. Text as the
+    ``compare_send_times`` parameter takes it ('YYYY-MM-DD HH:MM', local time).
+    """
+    monday = start.date() - dt.timedelta(days=start.weekday())
+    friday = dt.datetime.combine(monday + dt.timedelta(days=4), dt.time(15, 30))
+    other = friday
+    if start.replace(tzinfo=None, second=0, microsecond=0) == friday:
+        other = dt.datetime.combine(monday + dt.timedelta(days=1), dt.time(9, 0))
+    return (start.strftime("%Y-%m-%d %H:%M"), other.strftime("%Y-%m-%d %H:%M"))
+
+
 def _windows_with_hours(windows: SendWindows, start: dt.time, end: dt.time) -> SendWindows:
     """The same windows with other hours; the lunch break is cut to fit (or dropped)."""
     if start >= end:
@@ -269,12 +287,17 @@ class PanelState:
     draws: int = 2000
     seed: int | None = 2026
     assumptions_source: str = ""
+    follow_up_working_hours: float = 24.0
 
     def __post_init__(self) -> None:
         _positive_int("draws", self.draws)
         _positive_int("handlers", self.handlers)
         if not self.minutes_per_file > 0:
             raise ParameterError(f"minutes_per_file={self.minutes_per_file!r} must be above 0")
+        if not self.follow_up_working_hours > 0:
+            raise ParameterError(
+                f"follow_up_working_hours={self.follow_up_working_hours!r} must be above 0"
+            )
         if self.strata.is_empty():
             raise ParameterError("the target group is empty: nothing to simulate")
         missing = [c for c in ("file_name", "rows") if c not in self.files.columns]
@@ -303,8 +326,11 @@ class PanelState:
 
         ``campaign`` is a Campaign or its YAML path. ``earliest_start`` "" takes the campaign's
         ``planned_send_start``; ``handlers`` and ``minutes_per_file`` 0 take its ``sending``
-        block. ``assumptions`` is a reach assumptions file (the defaults or a follow-up fit;
-        missing parts come from the defaults) or an Assumptions object.
+        block. ``compare_send_times`` empty compares the earliest start with the same week's
+        Friday 15:30 (:func:`comparison_times`). ``assumptions`` is a reach assumptions file
+        (the defaults or a follow-up fit; missing parts come from the defaults) or an
+        Assumptions object. The follow-up deadline is the campaign's
+        ``followup.unread_after_working_hours``.
         """
         from inkorg_kit.campaign import Campaign, load_campaign
 
@@ -337,6 +363,8 @@ class PanelState:
             except ScheduleError as exc:
                 raise ParameterError(f"compare_send_times: {exc}") from None
             times.append(moment.strftime("%Y-%m-%d %H:%M"))
+        if not times:
+            times = list(comparison_times(start))
         if assumptions is None or isinstance(assumptions, reach.Assumptions):
             loaded = reach.load_assumptions(assumptions)
             source = "reach defaults" if assumptions is None else "given assumptions"
@@ -359,6 +387,7 @@ class PanelState:
             draws=draws,
             seed=seed,
             assumptions_source=source,
+            follow_up_working_hours=float(campaign.followup.unread_after_working_hours),
         )
 
     @property
@@ -400,6 +429,8 @@ class PanelState:
             )
             + f". Tidigast start: {_WEEKDAYS[start.weekday()]} {start:%Y-%m-%d %H:%M}. "
             f"Sändfönster: {_describe_windows(self)}. "
+            f"Annan kanal efter uppföljning: oläst {self.follow_up_working_hours:g} arbetstimmar "
+            "efter sitt meddelande. "
             f"Antaganden: {self.assumptions_source or 'reach defaults'}; "
             f"{self.draws} simuleringar (seed {self.seed})."
         )
@@ -417,6 +448,7 @@ class Outcome:
     :data:`PLAN_LABELS` (no interval). ``charts`` maps ``funnel``, ``read_curve``,
     ``send_times`` and ``gantt`` to Altair charts (those that apply). ``plan`` and ``curve``
     are None when no plan could be made; ``problems`` says why (and lists failed plan checks).
+    ``warnings`` do not stop the plan: a send window reaching into the night, say.
     """
 
     state: PanelState
@@ -428,6 +460,7 @@ class Outcome:
     summary: pl.DataFrame
     charts: dict[str, Any]
     problems: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
 
 def _plan_rows(plan: SendPlan, curve: pl.DataFrame) -> pl.DataFrame:
@@ -481,8 +514,25 @@ def compute(state: PanelState) -> Outcome:
         problems.append(f"Ingen sändplan: {exc}")
     if plan is not None:
         problems += [f"Sändplanen: {p}" for p in plan.check()]
-    first_send = plan.files["start"].min() if plan is not None else state.earliest_start
-    result = reach.simulate(state.strata, a, draws=state.draws, seed=state.seed, sent_at=first_send)
+    try:
+        windows = state.effective_windows
+    except ValueError:  # already reported as a plan problem: count the deadline as configured
+        windows = state.windows
+    warnings = plan.warnings() if plan is not None else windows.warnings()
+    # Each person's horizons and follow-up deadline count from their own file's send time; with
+    # no plan, from the earliest start.
+    timing: dict[str, Any] = (
+        {"sends": plan} if plan is not None else {"sent_at": state.earliest_start}
+    )
+    result = reach.simulate(
+        state.strata,
+        a,
+        draws=state.draws,
+        seed=state.seed,
+        follow_up_working_hours=state.follow_up_working_hours,
+        windows=windows,
+        **timing,
+    )
     curve = reach.read_curve(plan, a, mix=state.strata) if plan is not None else None
     comparison = (
         reach.compare_send_times(a, state.compare_send_times, mix=state.strata)
@@ -511,6 +561,7 @@ def compute(state: PanelState) -> Outcome:
         summary=summary,
         charts=shown,
         problems=tuple(problems),
+        warnings=tuple(warnings),
     )
 
 
@@ -563,6 +614,7 @@ def summary_html(outcome: Outcome) -> str:
     ``reach-summary`` and ``send-plan-summary``.
     """
     low, high = (round(q * 100) for q in outcome.result.interval)
+    horizons_from = outcome.result.horizons_from or "från varje persons eget meddelande"
     reach_rows = []
     for row in outcome.summary.iter_rows(named=True):
         if row["measure"] in PLAN_LABELS:
@@ -580,7 +632,8 @@ def summary_html(outcome: Outcome) -> str:
         '<div class="inkorg-summary">',
         '<table class="inkorg-reach-summary" data-testid="reach-summary">',
         '<caption style="text-align:left"><b>Räckvidd</b> (förväntat antal personer med '
-        f"{low}–{high} %-intervall; lästa räknas från första utskicket)</caption>",
+        f"{low}–{high} %-intervall; läst inom en tid räknas {html.escape(horizons_from)}; "
+        "läskurvan visar hela kampanjen i kalendertid)</caption>",
         "<thead><tr>"
         + "".join(
             f'<th style="{_PAD}">{head}</th>'
@@ -654,6 +707,12 @@ def summary_html(outcome: Outcome) -> str:
         parts.append(
             f'<div class="inkorg-problems" style="color:#b00020"><b>Obs!</b><ul>{items}</ul></div>'
         )
+    if outcome.warnings:
+        items = "".join(f"<li>{html.escape(p)}</li>" for p in outcome.warnings)
+        parts.append(
+            f'<div class="inkorg-warnings" style="color:#8a5a00"><b>Observera:</b><ul>{items}'
+            "</ul></div>"
+        )
     parts.append("</div>")
     return "\n".join(parts)
 
@@ -684,10 +743,13 @@ def show(state: PanelState, *, interactive: Any = "auto") -> Outcome:
 
 
 def write_outputs(outcome: Outcome, run_dir: str | os.PathLike[str]) -> dict[str, Path]:
-    """Write ``send_plan.csv``, ``send_plan.ics`` and ``reach_summary.csv`` into the run folder.
+    """Write ``send_plan.csv``, ``send_plan.ics``, one ``send_plan_<handler>.ics`` per handler
+    (each imports only their own files) and ``reach_summary.csv`` into the run folder.
 
     The plan files hold file names, row counts, handlers and times; the reach summary holds
     aggregate numbers only. Refuses a missing or failed plan rather than write a wrong one.
+    A handler's calendar left from an earlier run with other handlers is removed. Keys:
+    ``send_plan_csv``, ``send_plan_ics``, ``send_plan_ics:<handler>``, ``reach_summary``.
     """
     if outcome.plan is None or outcome.problems:
         raise ScheduleError(
@@ -701,11 +763,19 @@ def write_outputs(outcome: Outcome, run_dir: str | os.PathLike[str]) -> dict[str
         pl.col("high").round(0),
         pl.col("share").round(4),
     ).write_csv(buffer)
-    return {
+    name = outcome.state.campaign_name
+    written = {
         "send_plan_csv": outcome.plan.to_csv(folder / PLAN_CSV),
-        "send_plan_ics": outcome.plan.to_ical(folder / PLAN_ICS, outcome.state.campaign_name),
-        "reach_summary": write_private_text(folder / REACH_CSV, buffer.getvalue()),
+        "send_plan_ics": outcome.plan.to_ical(folder / PLAN_ICS, name),
     }
+    stem = Path(PLAN_ICS).stem
+    for handler, path in outcome.plan.to_ical_by_handler(folder, name, stem=stem).items():
+        written[f"send_plan_ics:{handler}"] = path
+    for old in folder.glob(f"{stem}_*.ics"):  # a handler of an earlier run: not theirs now
+        if old not in written.values():
+            old.unlink()
+    written["reach_summary"] = write_private_text(folder / REACH_CSV, buffer.getvalue())
+    return written
 
 
 # --------------------------------------------------------------------------- the live panel
@@ -928,6 +998,7 @@ def reach_panel(
     compare_send_times: Sequence[Any] = (),
     draws: int = 2000,
     seed: int | None = 2026,
+    follow_up_working_hours: float = 24.0,
 ) -> ReachPanel:
     """A live panel for a target group (person-level or aggregated) and a file table.
 
@@ -953,5 +1024,6 @@ def reach_panel(
         ),
         draws=draws,
         seed=seed,
+        follow_up_working_hours=float(follow_up_working_hours),
     )
     return ReachPanel(state)

@@ -28,7 +28,9 @@ def _outputs(path: Path) -> list[dict]:
 
 def _scan_run(nb_path: Path, run_dir: Path) -> None:
     assert_no_personnummer(notebook_text(nb_path), str(nb_path))
-    for name in ("send_plan.csv", "send_plan.ics", "reach_summary.csv"):
+    names = ["send_plan.csv", "send_plan.ics", "reach_summary.csv"]
+    names += [p.name for p in run_dir.glob("send_plan_*.ics")]  # one per handler
+    for name in names:
         assert_no_personnummer((run_dir / name).read_text(encoding="utf-8"), name)
 
 
@@ -43,7 +45,7 @@ def test_notebook_is_committed_thin_and_parameterised() -> None:
         "earliest_start": "",
         "handlers": 0,
         "minutes_per_file": 0,
-        "compare_send_times": ["2027-03-19 15:30", "2027-03-16 09:00"],
+        "compare_send_times": [],  # the planned start vs that week's Friday 15:30
     }
     demo = yaml.safe_load(PARAMS.read_text(encoding="utf-8"))
     assert demo["interactive"] is False  # scheduled runs are static whatever the detection says
@@ -66,12 +68,18 @@ def test_demo_params_run_static_and_write_the_plan(tmp_path: Path) -> None:
     )
     assert 'data-testid="reach-summary"' in tables and "Kan nås i 1177-inkorgen" in tables
     assert 'data-measure="messageable"' in tables and "Sista fil klar" in tables
+    assert "eget meddelande enligt sändplanen" in tables and "24 arbetstimmar" in tables
+    assert "från första utskicket" not in tables
     plan = schedule.read_plan_csv(run_dir / "send_plan.csv")
     assert plan.height == 20 and plan["rows"].sum() == PEOPLE
     assert plan["handler"].unique().sort().to_list() == ["Amir Haddad", "Lena Holm"]
     assert plan["start"].min().strftime("%Y-%m-%d %H:%M") == "2027-03-16 09:00"
     ics = (run_dir / "send_plan.ics").read_text(encoding="utf-8")
     assert ics.count("BEGIN:VEVENT") == 20 and CAMPAIGN in ics
+    assert "RRULE:FREQ=YEARLY" in ics and "RDATE" not in ics
+    own = {p.name: p.read_text(encoding="utf-8") for p in run_dir.glob("send_plan_*.ics")}
+    assert sorted(own) == ["send_plan_amir-haddad.ics", "send_plan_lena-holm.ics"]
+    assert sum(text.count("BEGIN:VEVENT") for text in own.values()) == 20
     summary = pl.read_csv(run_dir / "reach_summary.csv")
     assert summary.filter(pl.col("measure") == "target")["expected"].item() == PEOPLE
     _scan_run(out, run_dir)

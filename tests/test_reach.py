@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from inkorg_kit import reach
 from inkorg_kit.reach import AGE_BANDS, UNKNOWN_BAND, AssumptionsError, Share, TargetError
+from inkorg_kit.schedule import SendWindows, add_working_hours
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULTS = REPO / "params" / "reach_defaults.yaml"
@@ -407,6 +408,169 @@ def test_simulate_with_a_send_time_uses_the_rhythm(assumptions):
         return summary.filter(pl.col("measure") == "read_24h")["expected"].item()
 
     assert read_24h(FRIDAY_1530) < read_24h(TUESDAY_0900)
+
+
+def test_interval_bounds_are_whole_people_rounded_outward(assumptions):
+    result = reach.simulate(_target(), assumptions, draws=2000, seed=3)
+    d = result.draws_frame()
+    for row in result.summary.iter_rows(named=True):
+        raw_low, raw_high = np.quantile(d[row["measure"]].to_numpy(), [0.05, 0.95])
+        assert row["low"] == math.floor(raw_low) and row["high"] == math.ceil(raw_high)
+    assert (result.by_band["low"] == result.by_band["low"].floor()).all()
+    assert (result.by_band["high"] == result.by_band["high"].ceil()).all()
+
+
+def test_a_nan_age_is_an_unknown_age_and_still_counted():
+    people = pl.DataFrame({"age": [float("nan"), 90.0, 30.0, None]})
+    strata = reach.target_strata(people)
+    assert dict(zip(strata["age_band"].cast(pl.String), strata["n"], strict=True)) == {
+        "30-44": 1,
+        "85+": 1,
+        UNKNOWN_BAND: 2,
+    }
+    assert people.select(reach.age_band("age"))["age_band"].to_list() == [
+        None,
+        "85+",
+        "30-44",
+        None,
+    ]
+    ints = pl.DataFrame({"age": [15, 16, None]}).select(reach.age_band("age"))
+    assert ints["age_band"].to_list() == ["0-15", "16-29", None]
+
+
+def test_a_naive_send_time_is_stockholm_time_on_any_machine(assumptions, monkeypatch):
+    import time
+
+    monkeypatch.setenv("TZ", "America/New_York")  # the machine's zone must not matter
+    time.tzset()
+    try:
+
+        def summary(sent_at):
+            return reach.simulate(_target(), assumptions, draws=50, sent_at=sent_at).summary
+
+        aware = summary(dt.datetime(2025, 3, 11, 6, 30, tzinfo=ZONE))
+        assert summary(dt.datetime(2025, 3, 11, 6, 30)).equals(aware)
+        assert summary("2025-03-11 06:30").equals(aware)
+        assert summary("2025-03-11T05:30:00+00:00").equals(aware)
+        assert summary(np.datetime64("2025-03-11T06:30")).equals(aware)
+        for bad, kind in (
+            ("på tisdag", ValueError),
+            (dt.date(2025, 3, 11), TypeError),
+            (5, TypeError),
+        ):
+            with pytest.raises(kind, match="sent_at"):
+                summary(bad)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def _plan_sends() -> pl.DataFrame:
+    """Three send times: a Tuesday morning, the same evening and a Friday afternoon."""
+    return pl.DataFrame(
+        {
+            "start": [TUESDAY_0900, TUESDAY_0900 + dt.timedelta(hours=8), FRIDAY_1530],
+            "rows": [500, 250, 250],
+        }
+    )
+
+
+def test_reads_count_from_each_persons_own_message_over_the_plan(assumptions):
+    """What the reach table says ("read within 24 hours of one's own message") is the read
+    curve of each file at +24 h, weighted by its rows: an independent path through the code."""
+    sends = _plan_sends()
+    result = reach.simulate(_target(), assumptions, draws=20, sends=sends)
+    assert result.horizons_from == (
+        "från varje persons eget meddelande enligt sändplanen, med dygnsrytmen"
+    )
+    share = {r["measure"]: r["share"] for r in result.summary.iter_rows(named=True)}
+    for hours in (1, 24, 72, 168):
+        weighted = 0.0
+        for start, rows in sends.iter_rows():
+            one = pl.DataFrame({"start": [start], "rows": [rows]})
+            curve = reach.read_curve(one, assumptions, mix=_target(), hours=hours)
+            weighted += rows * curve.filter(pl.col("hours") == float(hours))["read_share"].item()
+        assert share[reach.read_code(hours)] == pytest.approx(weighted / 1000, abs=1e-6), hours
+    # and it is not the campaign curve counted from the first send (the later files lag)
+    campaign = reach.read_curve(sends, assumptions, mix=_target(), hours=24)
+    assert campaign["read_share"][-1] < share["read_24h"] - 0.01
+    _check_consistent(result)
+
+
+def test_follow_up_deadline_in_working_hours_after_each_message(assumptions):
+    windows = SendWindows()  # weekdays 08-17: 24 working hours after Fri 15:30 is Wed 12:30
+    deadline = add_working_hours(FRIDAY_1530, 24, windows)
+    assert deadline == dt.datetime(2025, 3, 19, 12, 30, tzinfo=ZONE)
+    result = reach.simulate(
+        _target(),
+        assumptions,
+        draws=400,
+        sent_at=FRIDAY_1530,
+        follow_up_working_hours=24,
+        windows=windows,
+    )
+    s = {r["measure"]: r for r in result.summary.iter_rows(named=True)}
+    hours = (deadline - FRIDAY_1530).total_seconds() / 3600
+    curve = reach.read_curve(
+        pl.DataFrame({"start": [FRIDAY_1530], "rows": [int(s["target"]["expected"])]}),
+        assumptions,
+        mix=_target(),
+        hours=hours,
+    )
+    read_by_deadline = curve["expected_reads"][-1]
+    assert s["unread_at_follow_up"]["expected"] == pytest.approx(
+        s["messageable"]["expected"] - read_by_deadline, rel=1e-6
+    )
+    assert result.follow_up_working_hours == 24
+    assert "24 arbetstimmar" in s["unread_at_follow_up"]["label"]
+    assert "sändfönstren" in s["unread_at_follow_up"]["label"]
+    # the deadline is later than 24 clock hours (over a weekend), so fewer are still unread
+    clock = reach.simulate(_target(), assumptions, draws=400, sent_at=FRIDAY_1530)
+    clock_unread = clock.summary.filter(pl.col("measure") == "unread_at_follow_up")
+    assert "24 klocktimmar" in clock_unread["label"].item()
+    assert s["unread_at_follow_up"]["expected"] < clock_unread["expected"].item()
+    d = result.draws_frame()
+    assert (d["unread_at_follow_up"] <= d["messageable"] - d["read_72h"]).all()  # ~117 h > 72 h
+    assert (d["unread_at_follow_up"] >= d["messageable"] - d["read_168h"]).all()
+    _check_consistent(result)
+
+
+def test_follow_up_over_a_plan_uses_each_files_own_deadline(assumptions):
+    sends = _plan_sends()
+    windows = SendWindows()
+    result = reach.simulate(
+        _target(),
+        assumptions,
+        draws=200,
+        sends=sends,
+        follow_up_working_hours=24,
+        windows=windows,
+    )
+    unread = result.summary.filter(pl.col("measure") == "unread_at_follow_up")["expected"].item()
+    messageable = result.summary.filter(pl.col("measure") == "messageable")["expected"].item()
+    read_by_deadline = 0.0
+    for start, rows in sends.iter_rows():
+        hours = (add_working_hours(start, 24, windows) - start).total_seconds() / 3600
+        one = pl.DataFrame({"start": [start], "rows": [rows]})
+        curve = reach.read_curve(one, assumptions, mix=_target(), hours=hours)
+        read_by_deadline += rows / 1000 * curve["read_share"][-1]
+    assert unread == pytest.approx(messageable - read_by_deadline * sum(SIZES), rel=1e-6)
+    d = result.draws_frame()
+    assert ((d["unread_at_follow_up"] >= 0) & (d["unread_at_follow_up"] <= d["messageable"])).all()
+
+
+def test_follow_up_working_hours_need_a_send_time(assumptions):
+    with pytest.raises(ValueError, match="give sent_at or sends"):
+        reach.simulate(_target(), assumptions, draws=10, follow_up_working_hours=24)
+    with pytest.raises(ValueError, match="above 0"):
+        reach.simulate(
+            _target(), assumptions, draws=10, sent_at=FRIDAY_1530, follow_up_working_hours=0
+        )
+    with pytest.raises(ValueError, match="not both"):
+        reach.simulate(_target(), assumptions, draws=10, sent_at=FRIDAY_1530, sends=_plan_sends())
+    no_time = reach.simulate(_target(), assumptions, draws=10)
+    label = no_time.summary.filter(pl.col("measure") == "unread_at_follow_up")["label"].item()
+    assert "24 klocktimmar" in label and no_time.follow_up_working_hours is None
 
 
 # --------------------------------------------------------------------------- calendar time

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 from zoneinfo import ZoneInfo
@@ -11,7 +12,8 @@ import icalendar
 import numpy as np
 import polars as pl
 import pytest
-from conftest import assert_no_personnummer
+import yaml
+from conftest import REPO, assert_no_personnummer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -99,6 +101,81 @@ def test_windows_from_yaml_like_strings():
 def test_windows_reject_bad_settings(bad):
     with pytest.raises(ValueError):
         SendWindows.model_validate(bad)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'start: "08:00"\nend: "16:30"\nlunch_break: ["12:00", "12:30"]',
+        "start: 08:00\nend: 16:30\nlunch_break: [12:00, 12:30]",  # 16:30 unquoted: 990
+        "start: 8:00\nend: 16:30\nlunch_break: [12:00, 12:30]",  # 8:00 unquoted: 480
+        'start: "8.00"\nend: "16.30"\nlunch_break: ["12.00", "12.30"]',
+        'start: "08:00:00"\nend: "16:30"\nlunch_break: ["12:00", "12:30"]',
+    ],
+)
+def test_window_times_as_people_write_them_in_yaml(text):
+    """YAML 1.1 reads unquoted 8:00 as the base-60 integer 480: minutes, not seconds."""
+    w = SendWindows.model_validate(yaml.safe_load(text))
+    assert (w.start, w.end) == (dt.time(8), dt.time(16, 30))
+    assert w.lunch_break == (dt.time(12), dt.time(12, 30))
+    assert w.start.tzinfo is None and w.end.tzinfo is None
+    assert w.segments()[0] == (dt.time(8), dt.time(12))
+    assert outside_windows(["2027-03-16 08:00", "2027-03-16 00:10"], w) == [None, "natt"]
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("start: 8", "start"),  # which 8? 08:00 or 00:08
+        ("start: 8.30", "start"),  # YAML: the float 8.3
+        ("end: 17:00:00", "end"),  # YAML: 61200 seconds
+        ("start: 30", "start"),
+        ('end: "25:00"', "end"),
+        ('start: "kl 8"', "start"),
+        ("lunch_break: [12, 13]", r"lunch_break\[0\]"),
+    ],
+)
+def test_window_times_refuse_other_numbers_naming_field_and_form(text, field):
+    with pytest.raises(ValueError, match=rf"{field}: .*'HH:MM', e\.g\. '08:00'"):
+        SendWindows.model_validate(yaml.safe_load(text))
+    with pytest.raises(ValueError, match=r"lunch_break: '12-13' is not two times"):
+        SendWindows.model_validate({"lunch_break": "12-13"})
+
+
+def test_unquoted_window_times_in_a_campaign_give_the_right_plan():
+    from inkorg_kit import campaign as cp
+
+    data = yaml.safe_load((REPO / "params" / "demo" / "campaign.yaml").read_text("utf-8"))
+    data["send_windows"] = yaml.safe_load(
+        "weekdays: [mon, tue, wed, thu, fri]\nstart: 8:00\nend: 16:30\nlunch_break: [12:00, 12:30]"
+    )
+    c = cp.parse_campaign(data, "unquoted.yaml")
+    assert c.send_windows.segments() == [
+        (dt.time(8), dt.time(12)),
+        (dt.time(12, 30), dt.time(16, 30)),
+    ]
+    p = plan(
+        files_frame(40), minutes_per_file=30, earliest_start="2027-03-16", windows=c.send_windows
+    )
+    assert p.files["start"].min() == local(2027, 3, 16, 8)
+    assert p.check() == [] and p.warnings() == []
+    with pytest.raises(cp.CampaignError, match=r"send_windows\.start"):
+        cp.parse_campaign(data | {"send_windows": {"start": 8}}, "eight.yaml")
+
+
+def test_a_window_reaching_into_the_night_warns_but_plans():
+    assert SendWindows().warnings() == [] and LUNCH.warnings() == []
+    assert SendWindows(start="06:00", end="22:00").warnings() == []
+    early = SendWindows(start="05:00", end="22:30")
+    warned = early.warnings()
+    assert len(warned) == 2 and "05:00, före 06:00" in warned[0] and "22:30" in warned[1]
+    p = plan(files_frame(4), minutes_per_file=30, earliest_start="2027-03-16 05:00", windows=early)
+    assert p.check() == []  # inside the windows as configured ...
+    assert "2 av 4 filer skickas nattetid" in p.warnings()[-1]  # ... but not as the guidelines say
+    daytime = plan(
+        files_frame(4), minutes_per_file=30, earliest_start="2027-03-16 09:00", windows=early
+    )
+    assert daytime.warnings() == warned
 
 
 # --------------------------------------------------------------------------- holidays
@@ -229,6 +306,79 @@ def test_window_intervals_clip_and_remove_lunch():
     assert window_intervals(LUNCH, "2026-03-03", "2026-03-02") == []
 
 
+def test_dst_spring_2027_on_easter_sunday():
+    """28 March 2027 is Påskdagen: Långfredagen before and Annandag påsk after are closed too."""
+    days = blocked_days(LUNCH, "2027-03-25", "2027-03-30")
+    assert days == {
+        dt.date(2027, 3, 26): "Långfredagen",
+        dt.date(2027, 3, 27): "Lördag",
+        dt.date(2027, 3, 28): "Påskdagen",
+        dt.date(2027, 3, 29): "Annandag påsk",
+    }
+    intervals = window_intervals(LUNCH, "2027-03-25", "2027-03-31")
+    assert [(a.isoformat(), b.isoformat()) for a, b in intervals] == [
+        ("2027-03-25T08:00:00+01:00", "2027-03-25T12:00:00+01:00"),
+        ("2027-03-25T13:00:00+01:00", "2027-03-25T17:00:00+01:00"),
+        ("2027-03-30T08:00:00+02:00", "2027-03-30T12:00:00+02:00"),
+        ("2027-03-30T13:00:00+02:00", "2027-03-30T17:00:00+02:00"),
+    ]
+    assert working_hours_between("2027-03-25 16:00", "2027-03-30 09:00", LUNCH) == 2.0
+    assert add_working_hours("2027-03-25 16:30", 1, LUNCH) == local(2027, 3, 30, 8, 30)
+    assert add_working_hours("2027-03-25 16:30", 1, LUNCH).utcoffset() == dt.timedelta(hours=2)
+    p = plan(files_frame(6), minutes_per_file=90, earliest_start="2027-03-25 13:00", windows=LUNCH)
+    assert [t.isoformat() for t in p.files["start"].to_list()] == [
+        "2027-03-25T13:00:00+01:00",
+        "2027-03-25T14:30:00+01:00",
+        "2027-03-30T08:00:00+02:00",
+        "2027-03-30T09:30:00+02:00",
+        "2027-03-30T13:00:00+02:00",
+        "2027-03-30T14:30:00+02:00",
+    ]
+    assert all(
+        elapsed(a, b) == dt.timedelta(minutes=90) for a, b in p.files.select("start", "end").rows()
+    )
+    assert p.check() == []
+
+
+def test_dst_autumn_2027_on_the_last_sunday_of_october():
+    intervals = window_intervals(SendWindows(), "2027-10-29", "2027-11-02")
+    assert [(a.isoformat(), b.isoformat()) for a, b in intervals] == [
+        ("2027-10-29T08:00:00+02:00", "2027-10-29T17:00:00+02:00"),
+        ("2027-11-01T08:00:00+01:00", "2027-11-01T17:00:00+01:00"),
+    ]
+    assert [a.astimezone(UTC).hour for a, _ in intervals] == [6, 7]
+    assert add_working_hours("2027-10-29 16:30", 1, SendWindows()) == local(2027, 11, 1, 8, 30)
+    assert working_hours_between("2027-10-29 08:00", "2027-11-01 17:00", SendWindows()) == 18.0
+    # 02:30 happens twice that night; either way it is a Sunday night
+    twice = [
+        dt.datetime(2027, 10, 31, 0, 30, tzinfo=UTC),
+        dt.datetime(2027, 10, 31, 1, 30, tzinfo=UTC),
+    ]
+    assert [t.astimezone(STHLM).strftime("%H:%M") for t in twice] == ["02:30", "02:30"]
+    assert outside_windows(twice, SendWindows()) == ["helg, natt", "helg, natt"]
+
+
+def test_midsommarafton_2027():
+    days = blocked_days(SendWindows(), "2027-06-24", "2027-06-28")
+    assert days == {
+        dt.date(2027, 6, 25): "Midsommarafton",
+        dt.date(2027, 6, 26): "Midsommardagen",
+        dt.date(2027, 6, 27): "Söndag",
+    }
+    assert outside_windows(["2027-06-25 10:00"], SendWindows()) == ["helgdag: Midsommarafton"]
+    p = plan(files_frame(2), minutes_per_file=45, earliest_start="2027-06-24 16:00")
+    assert p.files["start"].to_list() == [local(2027, 6, 24, 16), local(2027, 6, 28, 8)]
+
+
+def test_kristi_himmelsfard_2027():
+    days = blocked_days(SendWindows(), "2027-05-05", "2027-05-07")
+    assert days == {dt.date(2027, 5, 6): "Kristi himmelsfärdsdag"}  # the Friday is open
+    assert outside_windows(["2027-05-06 10:00"], SendWindows()) == [
+        "helgdag: Kristi himmelsfärdsdag"
+    ]
+    assert working_hours_between("2027-05-05 16:00", "2027-05-07 09:00", SendWindows()) == 2.0
+
+
 # --------------------------------------------------------------------------- outside_windows
 
 
@@ -284,6 +434,51 @@ def test_outside_windows_zone_aware_and_campaign_use():
     four_days = SendWindows(weekdays=["mon", "tue", "wed", "thu"])
     assert outside_windows(["2026-03-06 10:00"], four_days) == ["ej sändningsdag"]
     assert set(REASONS) >= set(outside_window_codes(["2026-03-06 10:00"], four_days))
+
+
+def test_closed_days_name_a_night_too_and_blocked_dates_their_reason():
+    w = SendWindows(blocked_reasons={"2027-03-17": "Personaldag"}, blocked_dates=["2027-03-18"])
+    times = [
+        "2027-03-21 02:30",  # an ordinary Sunday night
+        "2027-03-28 02:30",  # Påskdagen, in the spring-forward gap: read as 03:30 CEST
+        "2027-03-20 19:00",  # Saturday evening
+        "2027-03-20 10:00",
+        "2027-03-17 10:00",
+        "2027-03-18 10:00",
+        "2027-03-17 23:00",
+    ]
+    assert outside_windows(times, w) == [
+        "helg, natt",
+        "helgdag: Påskdagen, natt",
+        "helg, kväll",
+        "helg",
+        "blockerat datum: Personaldag",
+        "blockerat datum",
+        "blockerat datum: Personaldag, natt",
+    ]
+    # night is the code whatever the day (seed 003), so the campaign check cites the right rule
+    assert outside_window_codes(times, w) == [
+        "night",
+        "night",
+        "weekend",
+        "weekend",
+        "blocked_date",
+        "blocked_date",
+        "night",
+    ]
+
+
+def test_times_that_are_not_times_are_named():
+    series = pl.Series("start", ["2027-03-16 09:00", "igår kväll", None])
+    with pytest.raises(ScheduleError, match=r"times 'start', value 1: could not read 'igår kväll'"):
+        outside_windows(series, SendWindows())
+    with pytest.raises(ScheduleError, match="'nästa vecka'"):
+        outside_windows(["2027-03-16 09:00", "nästa vecka"], SendWindows())
+    with pytest.raises(ScheduleError, match="'x'"):
+        working_hours_between(pl.Series(["x"]), "2027-03-16 09:00", SendWindows())
+    # mixed but valid ISO forms are read one by one rather than refused
+    mixed = pl.Series(["2027-03-16 09:00", "2027-03-16T20:00:00+01:00"])
+    assert outside_windows(mixed, SendWindows()) == [None, "kväll"]
 
 
 def test_outside_windows_is_vectorised_over_series():
@@ -641,6 +836,80 @@ def test_ical_for_one_handler(tmp_path):
     assert len(events) == p.files.filter(pl.col("handler") == "Anna").height == 3
     with pytest.raises(ScheduleError, match="choose one of"):
         p.to_ical(tmp_path / "x.ics", "Kallelse", handler="Cecilia")
+
+
+def _event_instants(path) -> tuple[list[dt.datetime], list[str]]:
+    """Event starts as UTC, read through the file's own VTIMEZONE (not the system's zone)."""
+    cal = icalendar.Calendar.from_ical(path.read_bytes())
+    zones = cal.walk("VTIMEZONE")
+    assert len(zones) == 1
+    text = zones[0].to_ical().decode()
+    assert "RRULE:FREQ=YEARLY" in text and "RDATE" not in text  # yearly rules, as Outlook wants
+    own = zones[0].to_tz(lookup_tzid=False)
+    starts = []
+    for event in cal.walk("VEVENT"):
+        prop = event["DTSTART"]
+        assert prop.params["TZID"] == "Europe/Stockholm"
+        wall = prop.dt.replace(tzinfo=None)
+        starts.append(wall.replace(tzinfo=own).astimezone(UTC))
+    return starts, [str(e["SUMMARY"]) for e in cal.walk("VEVENT")]
+
+
+@pytest.mark.parametrize(
+    "earliest", ["2027-03-25 13:00", "2027-10-29 13:00"], ids=["spring 2027", "autumn 2027"]
+)
+def test_ical_times_are_right_on_both_sides_of_a_dst_change(tmp_path, earliest):
+    p = plan(
+        files_frame(12), handlers=["Anna Ås", "Bo"], minutes_per_file=60, earliest_start=earliest
+    )
+    days = {t.date() for t in p.files["start"].to_list()}
+    offsets = {t.utcoffset() for t in p.files["start"].to_list()}
+    assert len(days) >= 2 and offsets == {dt.timedelta(hours=1), dt.timedelta(hours=2)}
+    path = p.to_ical(tmp_path / "plan.ics", "Kallelse", stamp=dt.datetime(2027, 1, 1, tzinfo=UTC))
+    starts, summaries = _event_instants(path)
+    assert starts == [t.astimezone(UTC) for t in p.files["start"].to_list()]
+    # parsed the ordinary way (TZID looked up) the times are the same
+    events = icalendar.Calendar.from_ical(path.read_bytes()).walk("VEVENT")
+    assert [e.decoded("DTEND") for e in events] == p.files["end"].to_list()
+    assert summaries[0] == "Anna Ås: skicka utskick_001.txt – Kallelse"
+    assert [s.split(":")[0] for s in summaries] == p.files["handler"].to_list()
+
+
+def test_ical_without_a_yearly_rule_is_written_in_utc(tmp_path):
+    tokyo = SendWindows(timezone="Asia/Tokyo")  # no daylight saving: no EU rule to describe
+    p = plan(files_frame(2), minutes_per_file=30, earliest_start="2027-03-16 09:00", windows=tokyo)
+    path = p.to_ical(tmp_path / "tokyo.ics", "Kallelse")
+    text = path.read_text(encoding="utf-8")
+    assert "VTIMEZONE" not in text and "DTSTART:20270316T000000Z" in text
+    events = icalendar.Calendar.from_ical(path.read_bytes()).walk("VEVENT")
+    assert [e.decoded("DTSTART") for e in events] == p.files["start"].to_list()
+
+
+def test_ical_one_file_per_handler_and_an_escaped_calendar_name(tmp_path):
+    p = plan(
+        files_frame(5),
+        handlers=["Åsa Öberg", "Bo", "Cecilia"],
+        minutes_per_file=15,
+        earliest_start="2027-03-16",
+    )
+    p = dataclasses.replace(p, files=p.files.filter(pl.col("handler") != "Cecilia"))
+    paths = p.to_ical_by_handler(tmp_path, "Vaccination; vår, 65+")
+    assert {h: path.name for h, path in paths.items()} == {
+        "Åsa Öberg": "send_plan_asa-oberg.ics",
+        "Bo": "send_plan_bo.ics",
+    }  # Cecilia has no files: no file
+    for handler, path in paths.items():
+        assert os.stat(path).st_mode & 0o777 == 0o600
+        cal = icalendar.Calendar.from_ical(path.read_bytes())
+        summaries = [str(e["SUMMARY"]) for e in cal.walk("VEVENT")]
+        mine = p.files.filter(pl.col("handler") == handler)
+        assert len(summaries) == mine.height
+        assert all(s.startswith(f"{handler}: skicka ") for s in summaries)
+        name = str(cal["X-WR-CALNAME"])  # an X- property: icalendar leaves it escaped
+        assert name.replace("\\", "") == f"Utskick: Vaccination; vår, 65+ ({handler})"
+        raw = path.read_text(encoding="utf-8")
+        assert "X-WR-CALNAME:Utskick: Vaccination\\; vår\\, 65+" in raw
+    assert schedule.handler_slug("  ") == "handlaggare"
 
 
 def test_module_docstring_examples():

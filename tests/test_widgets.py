@@ -53,7 +53,9 @@ def make_run_dir(run_dir: Path, campaign: str = CAMPAIGN) -> Path:
     parts = recipients.split(
         people.select(pl.col("personnummer").alias("pnr"), pl.lit("ok").alias("status"))
     )
-    recipients.write(parts, run_dir, campaign)
+    recipients.write(
+        parts, run_dir, campaign, unchecked_reason="a test run folder for the reach panel"
+    )
     return run_dir
 
 
@@ -129,6 +131,9 @@ def test_parameters_default_to_the_campaign_and_bad_ones_are_named(run_dir: Path
     assert state.minutes_per_file == campaign.sending.minutes_per_file
     assert state.earliest_start == campaign.planned_send_start
     assert state.handler_names == ("Lena Holm", "Amir Haddad")
+    assert state.follow_up_working_hours == campaign.followup.unread_after_working_hours == 24
+    # no send times given: the planned start (Tue 09:00) against that week's Friday 15:30
+    assert state.compare_send_times == ("2027-03-16 09:00", "2027-03-19 15:30")
     other = widgets.PanelState.from_campaign(
         campaign, run_dir, handlers=3, minutes_per_file=10, earliest_start="2027-04-06 10:00"
     )
@@ -143,6 +148,19 @@ def test_parameters_default_to_the_campaign_and_bad_ones_are_named(run_dir: Path
     ):
         with pytest.raises(widgets.ParameterError, match=name):
             widgets.PanelState.from_campaign(campaign, run_dir, **bad)
+
+
+def test_comparison_times_come_from_the_start() -> None:
+    zone = load_campaign(DEMO).send_windows.zone
+    assert widgets.comparison_times(dt.datetime(2027, 6, 2, 10, tzinfo=zone)) == (
+        "2027-06-02 10:00",
+        "2027-06-04 15:30",
+    )
+    # a start on that Friday 15:30 is compared with the week's Tuesday morning instead
+    assert widgets.comparison_times(dt.datetime(2027, 3, 19, 15, 30, tzinfo=zone)) == (
+        "2027-03-19 15:30",
+        "2027-03-16 09:00",
+    )
 
 
 # --------------------------------------------------------------------------- recompute
@@ -243,6 +261,54 @@ def test_friday_afternoon_reads_slower_than_tuesday_morning(state: widgets.Panel
     day = outcome.comparison.filter(pl.col("hours") == 24)
     by_send = dict(zip(day["send"].cast(pl.String), day["read_share"], strict=True))
     assert by_send["fre 2027-03-19 15:30"] < by_send["tis 2027-03-16 09:00"]
+
+
+def test_reach_table_counts_from_each_message_and_follows_up_in_working_hours(
+    state: widgets.PanelState,
+) -> None:
+    """The table is what reach.simulate says over the plan's send times, with the campaign's
+    follow-up deadline in working hours of the send windows, and its caption says so."""
+    outcome = widgets.compute(state)
+    assert outcome.plan is not None
+    direct = reach.simulate(
+        state.strata,
+        outcome.assumptions,
+        draws=state.draws,
+        seed=state.seed,
+        sends=outcome.plan,
+        follow_up_working_hours=24,
+        windows=state.windows,
+    )
+    for measure in ("read_24h", "read_168h", "unread_at_follow_up"):
+        assert expected(outcome.summary, measure) == expected(direct.summary, measure)
+    label = outcome.summary.filter(pl.col("measure") == "unread_at_follow_up")["label"].item()
+    assert "24 arbetstimmar" in label and "sändfönstren" in label
+    text = widgets.summary_html(outcome)
+    assert "från första utskicket" not in text
+    assert "eget meddelande enligt sändplanen" in text and "läskurvan visar hela kampanjen" in text
+    # a later deadline leaves fewer unread
+    later = widgets.compute(state.replace(follow_up_working_hours=72))
+    assert expected(later.summary, "unread_at_follow_up") < expected(
+        outcome.summary, "unread_at_follow_up"
+    )
+    assert expected(later.summary, "read_24h") == expected(outcome.summary, "read_24h")
+
+
+def test_a_night_window_is_planned_with_a_warning(
+    state: widgets.PanelState, tmp_path: Path
+) -> None:
+    night = state.replace(
+        window_hours=(dt.time(5), dt.time(17)),
+        earliest_start=dt.datetime(2027, 3, 16, 5, tzinfo=state.windows.zone),
+    )
+    outcome = widgets.compute(night)
+    assert outcome.problems == () and outcome.plan is not None
+    assert any("före 06:00" in w for w in outcome.warnings)
+    assert any("skickas nattetid" in w for w in outcome.warnings)
+    text = widgets.summary_html(outcome)
+    assert 'class="inkorg-warnings"' in text and "före 06:00" in text
+    assert widgets.write_outputs(outcome, tmp_path)["send_plan_csv"].is_file()  # not refused
+    assert widgets.compute(state).warnings == ()
 
 
 # --------------------------------------------------------------------------- the live panel
@@ -371,6 +437,8 @@ def test_write_outputs_plan_csv_ical_and_counts_only(
     assert {p.name for p in paths.values()} == {
         "send_plan.csv",
         "send_plan.ics",
+        "send_plan_lena-holm.ics",
+        "send_plan_amir-haddad.ics",
         "reach_summary.csv",
     }
     for path in paths.values():
@@ -381,6 +449,15 @@ def test_write_outputs_plan_csv_ical_and_counts_only(
     assert plan["file_name"].to_list() == outcome.plan.files["file_name"].to_list()
     ics = paths["send_plan_ics"].read_text(encoding="utf-8")
     assert ics.count("BEGIN:VEVENT") == 20
+    for handler in ("Lena Holm", "Amir Haddad"):  # each handler can import only their own
+        own = paths[f"send_plan_ics:{handler}"].read_text(encoding="utf-8")
+        mine = plan.filter(pl.col("handler") == handler).height
+        assert own.count("BEGIN:VEVENT") == own.count(f"SUMMARY:{handler}: skicka") == mine > 0
+    alone = widgets.write_outputs(widgets.compute(state.replace(handlers=1)), tmp_path)
+    assert sorted(p.name for p in tmp_path.glob("send_plan_*.ics")) == ["send_plan_lena-holm.ics"]
+    assert "send_plan_ics:Amir Haddad" not in alone  # his old calendar is gone with him
+    summary_numbers = pl.read_csv(paths["reach_summary"]).drop_nulls("low")
+    assert (summary_numbers["low"] == summary_numbers["low"].round(0)).all()  # whole people
     summary = pl.read_csv(paths["reach_summary"])
     assert summary.columns == ["measure", "label", "expected", "low", "high", "share"]
     assert expected(summary, "target") == PEOPLE
