@@ -427,7 +427,7 @@ def read_rates(groups: pl.DataFrame) -> alt.VConcatChart:
             alt.Tooltip("low:Q", title="Lägre gräns", format=".1%"),
             alt.Tooltip("high:Q", title="Övre gräns", format=".1%"),
             alt.Tooltip("read:Q", title="Lästa", format=",d"),
-            alt.Tooltip("n:Q", title="Levererade", format=",d"),
+            alt.Tooltip("n:Q", title="Med känd lässtatus", format=",d"),
         ]
         whiskers = base.mark_rule(color="#4c78a8").encode(
             x=alt.X("low:Q", scale=alt.Scale(domain=[0, 1])), x2="high:Q"

@@ -25,7 +25,8 @@ code (``followup.status_export`` in the campaign; every key optional)::
           no_login: [Saknar inloggning, Saknar aktiv inloggning]
           locked: [Kontot är spärrat, Spärrat konto]
         closed_without_read_time: unread     # unread | unknown
-        datetime_format: null                # null: ISO-like "2027-03-16 09:12[:05]"
+        datetime_format: null                # null: ISO-like "2027-03-16 09:12[:05]"; a
+                                             # trailing Z or +01:00 is an absolute time
         timezone: Europe/Stockholm
 
 The default sent file is ``Personnummer;Skickat;Status;Läst`` (semicolon, UTF-8 with BOM, as
@@ -34,9 +35,21 @@ accepts, also 10 digits), the time it was sent, the status label, and the time t
 read it (empty if unread). The failed file is ``Personnummer;Orsak`` with reasons such as
 "Saknar inloggning" and "Kontot är spärrat" (unknown reasons count as "other"). An export that
 lists failures as rows with status "Misslyckades" in the sent file works too (``failed_file:
-null``). CSV and XLSX are read by :func:`inkorg_kit.io.read_table` (same rules and errors).
-Labels are compared without case and extra spaces; a label the mapping does not know stops the
-run with the labels found, the mapping, and the data rows concerned (never a personnummer).
+null``). CSV and XLSX are read by :func:`inkorg_kit.io.read_table` (same rules and errors;
+a missing column names its ``followup.status_export.columns.*`` key). Labels are compared
+without case and extra spaces.
+
+**Rows with a problem** (:data:`PROBLEMS`: a label the mapping does not know, an empty
+status, "unread" with a read time, a time that cannot be read or does not exist in Swedish
+time, a sent case without a sent time, a read time before the sent time) are kept with their
+reason, whether or not the person was in the campaign: what is wrong is left out (an unknown
+status is an unknown read status, followed up; a doubtful time keeps the row out of time to
+read), the rows are counted, and :meth:`StatusExport.problems` lists them by file line with
+masked values. Only when more than 5 % of a file's rows have one does the run stop: then the
+mapping is wrong, and the error names the file, the lines (as :mod:`inkorg_kit.io` counts
+them: the header is line 1), the header and its mapping key, with at most three example
+values, masked unless they are labels seen on five rows or more (never a personnummer, nor
+a name from a wrongly mapped column).
 
 **Closed cases** ("Stängt"). An information message is closed the second it is sent (seed
 004), so "closed" says nothing about reading, and the follow-up must include closed cases. A
@@ -46,10 +59,13 @@ closed case *with* a read time counts as read; one without is treated as unread 
 still followed up).
 
 **Nothing is dropped.** Every export row is a person, a duplicate row of a person (cases sent
-twice: the best outcome wins, read > unread > failed), or rejected with the reason from
-:func:`inkorg_kit.pnr.clean`. Every campaign resident (from the recipient manifest) is read,
-unread, of unknown status, failed, or missing from the export; residents in the export who
-were never in the campaign are counted too. :meth:`Outcomes.counts` checks that it adds up.
+twice: the best outcome wins, read > unread > unknown > failed), or rejected with the reason
+from :func:`inkorg_kit.pnr.clean`. Every campaign resident (from the recipient manifest) is
+read, unread, of unknown status, failed, or missing from the export; residents in the export
+who were never in the campaign are counted too. :meth:`Outcomes.counts` checks that it adds
+up. Everyone not known to have read goes on a follow-up list (:func:`followup_lists`): the
+unread after N working hours, the failed, and those missing from the export (they may never
+have got the message).
 
 **Statistics.** Read rates are read / (read + unread) among delivered messages, with Wilson
 intervals (``statsmodels.stats.proportion.proportion_confint``), overall and by file, age
@@ -58,11 +74,14 @@ band, sex, unit and send weekday and hour. Time to read is a Kaplan-Meier curve
 censored then; pointwise intervals use the log-log transform of Greenwood's standard error.
 
 **Refit.** :func:`fit_reach` writes this campaign's login shares (1 - failed/sent per age band,
-a Beta posterior from a Jeffreys prior, strength about n) and time to read per age band (a
-censored two-part log-normal fit in the reach model's active hours, by maximum likelihood with
-weak priors, ``scipy.optimize``) in the format of ``params/reach_defaults.yaml``. The export
-does not say who got a notification, so a band's notified and not-notified readers get the
-same fitted timing (the marginal); notification shares stay as assumed.
+a Beta posterior from a Jeffreys prior) and time to read per age band (a censored two-part
+log-normal fit in the reach model's active hours, by maximum likelihood with weak priors,
+``scipy.optimize``) in the format of ``params/reach_defaults.yaml``. The login share is not
+fitted when failures cannot be counted (no failed list, or residents of sent files missing).
+The export does not say who got a notification, so the assumed notified and not-notified
+curves are scaled together until their mix matches the fit: the gap between them stays as
+assumed, and notification shares too. Strengths are capped (:data:`FIT_STRENGTH_CAP`): one
+campaign is one draw of the region's behaviour, not the next campaign's truth.
 """
 
 from __future__ import annotations
@@ -92,7 +111,10 @@ from inkorg_kit.io import InputError, read_table
 __all__ = [
     "DIMENSIONS",
     "FAILURES",
+    "FIT_STRENGTH_CAP",
+    "FOLLOWUP_KEYS",
     "OUTCOMES",
+    "PROBLEMS",
     "FollowupLists",
     "Outcomes",
     "StatusExport",
@@ -101,8 +123,10 @@ __all__ = [
     "TimingFit",
     "campaign_recipients",
     "compare_reach",
+    "fit_notes",
     "fit_reach",
     "followup_lists",
+    "followup_reasons",
     "group_table",
     "load_status",
     "load_target",
@@ -112,6 +136,7 @@ __all__ = [
     "reconcile",
     "status_mapping",
     "time_to_read_summary",
+    "unread_deadline",
     "unread_list_name",
     "write_fitted",
     "write_followup_lists",
@@ -123,7 +148,7 @@ OUTCOME = pl.Enum(OUTCOMES)
 OUTCOME_LABELS = {
     "read": "Läst",
     "unread": "Oläst",
-    "unknown": "Okänd lässtatus (stängt ärende utan lästid)",
+    "unknown": "Okänd lässtatus (stängt ärende utan lästid, eller felaktig rad)",
     "failed": "Utskicket misslyckades",
     "not_in_export": "Saknas i statusexporten",
 }
@@ -158,16 +183,12 @@ LETTERS_CSV = "followup_letters.csv"
 FOLLOWUP_MANIFEST = "followup_manifest.json"
 FITTED_FILE = "fitted_reach.yaml"
 FAILED_LIST = "failed"
+NOT_IN_EXPORT_LIST = "not-in-export"
 
 _US_PER_HOUR = 3_600_000_000
-_AUTO_FORMATS = (
-    "%Y-%m-%d %H:%M:%S%.f",
-    "%Y-%m-%d %H:%M",
-    "%Y-%m-%dT%H:%M:%S%.f",
-    "%Y-%m-%dT%H:%M",
-    "%Y%m%d %H:%M",
-)
-_OFFSET_FORMATS = ("%Y-%m-%dT%H:%M:%S%:z", "%Y-%m-%d %H:%M:%S%:z")
+# after a "T" between date and time became a space and a trailing "Z" became "+00:00"
+_AUTO_FORMATS = ("%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y%m%d %H:%M")
+_OFFSET_FORMATS = ("%Y-%m-%d %H:%M:%S%.f%z", "%Y-%m-%d %H:%M%z")
 
 
 # --------------------------------------------------------------------------- the mapping
@@ -336,16 +357,76 @@ def _accepted_keys(loc: Sequence[Any]) -> list[str]:
 
 # --------------------------------------------------------------------------- reading exports
 
+#: Row problems: the row is kept (a person's status is worth more than a clean file), the part
+#: that is wrong is left out, and the row is counted and listed (masked) with its reason.
+PROBLEMS = {
+    "status_unknown": "a status label the mapping does not know",
+    "status_empty": "an empty status",
+    "unread_with_read_time": "the status unread but a read time",
+    "time_unreadable": "a time that cannot be read",
+    "time_nonexistent": "a time that does not exist in Swedish time (the export's time zone:"
+    " the clocks jump from 02:00 to 03:00 on the last Sunday of March)",
+    "sent_time_missing": "no sent time on a sent case",
+    "read_before_sent": "a read time before the sent time",
+    "time_after_export": "a time after the export was taken (exported_at)",
+}
+#: What the follow-up does with each problem row (for the analyst's list).
+PROBLEM_EFFECTS = {
+    "status_unknown": "read status unknown: followed up, left out of read rates and time to read",
+    "status_empty": "read status unknown: followed up, left out of read rates and time to read",
+    "unread_with_read_time": "read status unknown: followed up, left out of read rates and time"
+    " to read",
+    "time_unreadable": "the time is left out (a read counts, but not in time to read)",
+    "time_nonexistent": "the time is left out (a read counts, but not in time to read)",
+    "sent_time_missing": "status kept; left out of time to read; followed up without waiting",
+    "read_before_sent": "read time left out: the read counts, but not in time to read",
+    "time_after_export": "the time is left out (a read counts, but not in time to read)",
+}
+
+
+def _problem_texts(m: StatusExportMapping) -> dict[str, str]:
+    """:data:`PROBLEMS`, naming the mapping's time zone where it is not Swedish time."""
+    if m.timezone == "Europe/Stockholm":
+        return dict(PROBLEMS)
+    return {
+        k: v.replace("Swedish time (the export's time zone:", f"{m.timezone} (the time zone set:")
+        for k, v in PROBLEMS.items()
+    }
+
+
+_STATUS_PROBLEMS = ("status_unknown", "status_empty", "unread_with_read_time")
+_PROBLEM_TODO = {
+    "status_unknown": "Add each label under the key that says what it means"
+    " (followup.status_export.labels knows {labels})",
+    "status_empty": "Every case needs a status (followup.status_export.labels knows {labels})",
+    "unread_with_read_time": "Check that followup.status_export.columns.read_at names the"
+    " read-time column and that the labels are right",
+    "time_unreadable": "Expected {want}; set followup.status_export.datetime_format"
+    " (e.g. '%d/%m/%Y %H:%M') to read them",
+    "time_nonexistent": "These times fall in the hour the clocks skip in {zone}; check"
+    " followup.status_export.timezone, or whether the export writes UTC (then give the offset)",
+    "sent_time_missing": "Every sent case needs its sent time; check that"
+    " followup.status_export.columns.sent_at names the sent-time column",
+    "read_before_sent": "Check that followup.status_export.columns.sent_at and .read_at are"
+    " not swapped",
+    "time_after_export": "Give exported_at as the time the export was taken (it is where the"
+    " unread are counted up to), or leave it empty for the latest time in the export",
+}
+
 
 @dataclass(frozen=True)
 class StatusExport:
     """A status export read and checked: one row per export row (in memory: holds pnr).
 
     ``rows`` columns: ``source`` (sent/failed file), ``row`` (data row, 1 = first below the
-    header), ``pnr`` (normalised, null if rejected), ``pnr_status`` and ``pnr_reason`` (from
-    :func:`inkorg_kit.pnr.clean`), ``category`` (read/unread/closed/failed label), ``outcome``
-    (read/unread/unknown/failed), ``closed``, ``sent_at``, ``read_at`` (local time),
-    ``failure`` (no_login/locked/other) and ``reason_text``.
+    header), ``line`` (the row's line in the file, as :mod:`inkorg_kit.io` counts: header =
+    line 1), ``pnr`` (normalised, null if rejected), ``pnr_masked``, ``pnr_status`` and
+    ``pnr_reason`` (from :func:`inkorg_kit.pnr.clean`), ``category`` (read/unread/closed/failed
+    label; null if the status is unknown), ``outcome`` (read/unread/unknown/failed), ``closed``,
+    ``sent_at``, ``read_at`` (local time; a read time that cannot be right is null),
+    ``failure`` (no_login/locked/other), ``reason_text``, and ``problem`` (a :data:`PROBLEMS`
+    code or null) with ``problem_column`` (the header name) and ``problem_value`` (the raw
+    cell). ``failures_listed`` is False when the export had no list of failed sends.
     """
 
     rows: pl.DataFrame
@@ -353,28 +434,82 @@ class StatusExport:
     paths: tuple[Path, ...]
     mapping: StatusExportMapping
     warnings: tuple[str, ...] = ()
+    failures_listed: bool = True
 
     def summary(self) -> pl.DataFrame:
-        """Rows per file and fate (person, duplicate, rejected with reason): no personnummer."""
+        """Rows per file and fate (person, rejected with reason, kept with a problem): no pnr."""
         return (
             self.rows.group_by(
                 pl.col("source").cast(pl.String),
                 pl.col("pnr_status").cast(pl.String),
                 pl.col("pnr_reason").cast(pl.String),
+                "problem",
             )
             .agg(pl.len().alias("rows"))
-            .sort("source", "pnr_status", "pnr_reason", nulls_last=True)
+            .sort("source", "pnr_status", "pnr_reason", "problem", nulls_last=True)
         )
+
+    def problems(self) -> pl.DataFrame:
+        """The analyst's fix list: every row rejected (no valid personnummer) or kept with a
+        problem, by file and line, with the header name, the masked value and what was done."""
+        names = {"sent": self.paths[0].name}
+        if len(self.paths) > 1:
+            names["failed"] = self.paths[1].name
+        hit = self.rows.filter(pl.col("pnr").is_null() | pl.col("problem").is_not_null())
+        pnr_problem = pl.col("pnr").is_null()
+        return hit.select(
+            pl.col("source").cast(pl.String).replace_strict(names, default=None).alias("file"),
+            "line",
+            pl.when(pnr_problem)
+            .then(
+                pl.when(pl.col("source") == "sent")
+                .then(pl.lit(self.mapping.columns.pnr))
+                .otherwise(pl.lit(self.mapping.failed_columns.pnr))
+            )
+            .otherwise(pl.col("problem_column"))
+            .alias("column"),
+            pl.when(pnr_problem)
+            .then(pl.concat_str(pl.lit("personnummer: "), pl.col("pnr_reason").cast(pl.String)))
+            .otherwise(pl.col("problem").replace_strict(_problem_texts(self.mapping), default=None))
+            .alias("problem"),
+            pl.when(pnr_problem)
+            .then(pl.lit("row left out (no valid personnummer)"))
+            .otherwise(pl.col("problem").replace_strict(PROBLEM_EFFECTS, default=None))
+            .alias("done"),
+            pl.when(pnr_problem)
+            .then(pl.col("pnr_masked"))
+            .otherwise(_masked_values(pl.col("problem_value")))
+            .alias("value"),
+            pl.col("pnr_masked").alias("personnummer"),
+        ).sort("file", "line")
+
+
+def _mask_digits(values: pl.Series) -> pl.Series:
+    # per value, but only ever on rows with a problem (at most a few percent of a file)
+    return pl.Series([None if v is None else _pnr.mask_in_text(v) for v in values], dtype=pl.String)
+
+
+def _masked_values(values: pl.Expr) -> pl.Expr:
+    """Cell values safe to show: free text (a name in the wrong column?) cut to its first
+    letter, and times and numbers with any personnummer in them masked."""
+    letters = r"[^\W\d_TZ]"  # a letter; the T and Z of ISO times do not count
+    return (
+        pl.when(values.str.contains(letters) & (values.str.len_chars() > 1))
+        .then(pl.concat_str(values.str.slice(0, 1), pl.lit("…")))
+        .when(values.str.contains(r"\d"))
+        .then(values.map_batches(_mask_digits, return_dtype=pl.String))
+        .otherwise(values)
+    )
 
 
 def _locate(
     source: str | os.PathLike[str] | None, m: StatusExportMapping, run_dir: Path | None
-) -> tuple[Path, Path | None, list[str]]:
-    """(sent file, failed file or None, warnings) from a file or a folder."""
+) -> tuple[Path, Path | None, bool, list[str]]:
+    """(sent file, failed file or None, whether failures are listed, warnings)."""
     warnings: list[str] = []
     if source is None or str(source) == "":
         if run_dir is None:
-            raise StatusExportError("no status export given: pass a file or a folder")
+            raise StatusExportError("no status export given: pass a file or a folder", path=None)
         source = run_dir / EXPORT_DIR
     path = Path(source)
     if not path.exists():
@@ -397,7 +532,7 @@ def _locate(
             )
     else:
         sent, folder = path, path.parent
-    failed = None
+    failed, listed = None, True
     if m.failed_file:
         candidate = Path(m.failed_file)
         candidate = candidate if candidate.is_absolute() else folder / candidate
@@ -406,88 +541,107 @@ def _locate(
         elif candidate.is_file():
             failed = candidate
         else:
+            listed = False
             warnings.append(
                 f"no failed-sends file '{candidate.name}' beside the sent cases: residents whose"
-                " send failed show as missing from the export (export the failed list, or set"
-                " followup.status_export.failed_file: null if failures are rows of the sent file)"
+                " send failed show as missing from the export, and the login share is not"
+                " refitted (export the failed list, or set followup.status_export.failed_file:"
+                " null if failures are rows of the sent file)"
             )
-    return sent, failed, warnings
+    return sent, failed, listed, warnings
 
 
-def _rows_text(rows: Sequence[int], total: int) -> str:
-    shown = ", ".join(str(r) for r in rows[:10])
+def _lines_text(lines: Sequence[int], total: int) -> str:
+    shown = ", ".join(str(r) for r in lines[:10])
     more = f" and {total - 10} more" if total > 10 else ""
-    return f"data row{'s' if total > 1 else ''} {shown}{more} (counted below the header)"
+    return f"line{'s' if total > 1 else ''} {shown}{more}"
 
 
-def _parse_times(frame: pl.DataFrame, column: str, m: StatusExportMapping, path: Path) -> pl.Series:
-    """Text times -> local tz-aware datetimes; unreadable non-empty values stop the run."""
-    text = frame[column].cast(pl.String).str.strip_chars()
+def _header_line(path: Path) -> int:
+    """The file line of the header (1, or 2 after an Excel ``sep=`` line), as io counts."""
+    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".parquet"):
+        return 1
+    with open(path, "rb") as handle:
+        head = handle.read(16).removeprefix(b"\xef\xbb\xbf")
+    return 2 if head[:4].lower() == b"sep=" else 1
+
+
+#: A value seen on this many rows is a label, not one person's: shown in full in errors.
+_LABEL_ROWS = 5
+
+
+def _examples(values: pl.Series, limit: int = 3) -> str:
+    """At most ``limit`` distinct values, the most frequent first, with their row counts;
+    masked (:func:`_masked_values`) unless seen on at least :data:`_LABEL_ROWS` rows."""
+    counts = (
+        pl.DataFrame({"v": values.fill_null("")})
+        .group_by("v")
+        .agg(pl.len().alias("n"))
+        .sort(["n", "v"], descending=[True, False])
+    )
+    shown = counts.head(limit).with_columns(
+        pl.when(pl.col("n") >= _LABEL_ROWS).then(pl.col("v")).otherwise(_masked_values(pl.col("v")))
+    )
+    parts = [
+        f"{_pnr.mask_in_text(v)!r} ({n} row{'s' if n > 1 else ''})" for v, n in shown.iter_rows()
+    ]
+    if counts.height > limit:
+        parts.append(f"{counts.height - limit} other value(s)")
+    return ", ".join(parts)
+
+
+def _parse_times(text: pl.Series, m: StatusExportMapping) -> tuple[pl.Series, pl.Series]:
+    """Text times -> (local tz-aware datetimes, problem code per value).
+
+    ISO-like local times by default, also with a ``T``, and with a trailing ``Z`` or an offset
+    (``+01:00``, ``+0100``) as absolute times; or ``datetime_format``. A local time in the hour
+    the clocks skip (spring) is ``time_nonexistent``; one that cannot be read at all is
+    ``time_unreadable``; an empty value is null without a problem.
+    """
+    text = text.cast(pl.String).str.strip_chars()
     text = pl.select(pl.when(text.str.len_chars() > 0).then(text)).to_series()
     tz = m.timezone
     if m.datetime_format:
-        formats, offsets = ((m.datetime_format,), ())
-        if "%z" in m.datetime_format or "%:z" in m.datetime_format:
-            formats, offsets = (), (m.datetime_format,)
+        given = m.datetime_format
+        absolute = "%z" in given or "%:z" in given or "%#z" in given
+        formats, offsets = ((), (given,)) if absolute else ((given,), ())
+        norm = text
     else:
         formats, offsets = _AUTO_FORMATS, _OFFSET_FORMATS
-    naive = [text.str.to_datetime(f, strict=False, time_unit="us") for f in formats]
-    parsed = [
-        s.dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null") for s in naive
-    ] + [
-        text.str.to_datetime(f, strict=False, time_unit="us").dt.convert_time_zone(tz)
+        norm = text.str.replace(r"^(\d{4}-\d{2}-\d{2})T", "$1 ").str.replace(r"(?i)z$", "+00:00")
+    naive = [norm.str.to_datetime(f, strict=False, time_unit="us") for f in formats]
+    local = [s.dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null") for s in naive]
+    absolute = [
+        norm.str.to_datetime(f, strict=False, time_unit="us").dt.convert_time_zone(tz)
         for f in offsets
     ]
-    out = pl.select(pl.coalesce(parsed).alias(column)).to_series()
-    bad = (text.is_not_null() & out.is_null()).to_numpy()
-    if bad.any():
-        rows = (np.flatnonzero(bad) + 1).tolist()
-        examples = text.filter(pl.Series(bad)).unique(maintain_order=True).head(3).to_list()
-        want = m.datetime_format or "ISO-like, e.g. 2027-03-16 09:12 or 2027-03-16 09:12:05"
-        raise StatusExportError(
-            f"'{path}', column '{column}': {len(rows)} value(s) are not times, e.g."
-            f" {examples}, at {_rows_text(rows, len(rows))}. Expected {want}; set"
-            " followup.status_export.datetime_format (e.g. '%d/%m/%Y %H:%M') to read them",
-            path=path,
-            column=column,
-            row=rows[0],
-        )
-    return out
+    parsed = pl.select(pl.coalesce([*local, *absolute])).to_series()
+    wall = pl.select(pl.coalesce(naive)).to_series() if naive else None
+    failed = text.is_not_null() & parsed.is_null()
+    gap = failed & wall.is_not_null() if wall is not None else pl.Series([False] * len(text))
+    problem = pl.select(
+        pl.when(gap)
+        .then(pl.lit("time_nonexistent"))
+        .when(failed)
+        .then(pl.lit("time_unreadable"))
+        .otherwise(pl.lit(None, pl.String))
+    ).to_series()
+    return parsed, problem
 
 
-def _categories(frame: pl.DataFrame, column: str, m: StatusExportMapping, path: Path) -> pl.Series:
-    labels = m.label_map()
-    norm = frame.select(_norm_expr(pl.col(column).cast(pl.String)).alias("k"))["k"]
-    category = norm.replace_strict(labels, default=None, return_dtype=pl.String)
-    empty = (norm.is_null() | (norm == "")).to_numpy()
-    unknown = (~empty & category.is_null().to_numpy()).astype(bool)
-    if unknown.any() or empty.any():
-        raw = frame[column].cast(pl.String).str.strip_chars()
-        found = (
-            pl.DataFrame({"label": raw, "bad": unknown})
-            .filter(pl.col("bad"))
-            .group_by("label")
-            .agg(pl.len().alias("n"))
-            .sort("n", descending=True)
-        )
-        parts = []
-        if unknown.any():
-            rows = (np.flatnonzero(unknown) + 1).tolist()
-            listed = ", ".join(f"{lab!r} ({n} rows)" for lab, n in found.head(10).iter_rows())
-            parts.append(
-                f"labels the mapping does not know: {listed}, at {_rows_text(rows, len(rows))}"
-            )
-        if empty.any():
-            rows = (np.flatnonzero(empty) + 1).tolist()
-            parts.append(f"an empty status at {_rows_text(rows, len(rows))}")
-        raise StatusExportError(
-            f"'{path}', column '{column}' has {'; and '.join(parts)}. The mapping"
-            f" (followup.status_export.labels) knows {m.describe_labels()}. Add each label"
-            " under the key that says what it means in the campaign YAML",
-            path=path,
-            column=column,
-        )
-    return category.cast(CATEGORY)
+def _categories(status: pl.Series, m: StatusExportMapping) -> tuple[pl.Series, pl.Series]:
+    """Status labels -> (category or null, problem code or null)."""
+    norm = pl.select(_norm_expr(status.cast(pl.String))).to_series()
+    category = norm.replace_strict(m.label_map(), default=None, return_dtype=pl.String)
+    empty = norm.is_null() | (norm == "")
+    problem = pl.select(
+        pl.when(empty)
+        .then(pl.lit("status_empty"))
+        .when(category.is_null())
+        .then(pl.lit("status_unknown"))
+        .otherwise(pl.lit(None, pl.String))
+    ).to_series()
+    return category.cast(CATEGORY), problem
 
 
 def _failure_codes(reason: pl.Series | None, n: int, m: StatusExportMapping) -> pl.Series:
@@ -499,82 +653,244 @@ def _failure_codes(reason: pl.Series | None, n: int, m: StatusExportMapping) -> 
     )
 
 
-def _read(path: Path, m: StatusExportMapping, pnr_column: str, required: list[str]) -> pl.DataFrame:
-    return read_table(
-        path,
-        pnr_column=pnr_column,
-        required_columns=required,
-        sheet=m.sheet,
-        encoding=m.encoding,
-        delimiter=m.delimiter,
+def _read(
+    path: Path, m: StatusExportMapping, keys: Mapping[str, str | None], prefix: str
+) -> pl.DataFrame:
+    """:func:`inkorg_kit.io.read_table`, with a missing column named by its mapping key."""
+    wanted = {key: name for key, name in keys.items() if name}
+    try:
+        return read_table(
+            path,
+            pnr_column=wanted["pnr"],
+            required_columns=[name for key, name in wanted.items() if key != "pnr"],
+            sheet=m.sheet,
+            encoding=m.encoding,
+            delimiter=m.delimiter,
+        )
+    except InputError as exc:
+        if not exc.missing:
+            raise
+        named = [
+            f"followup.status_export.{prefix}.{key} is '{name}'"
+            for key, name in wanted.items()
+            if name in exc.missing
+        ]
+        raise StatusExportError(
+            f"{exc} In the campaign YAML {'; '.join(named)}: set it to the export's own header"
+            f" name (the file has {', '.join(repr(f) for f in exc.found)})",
+            path=path,
+            column=exc.column,
+            missing=exc.missing,
+            found=exc.found,
+        ) from None
+
+
+def _with_problems(
+    frame: pl.DataFrame, stages: Sequence[tuple[pl.Expr, str | None, str | None]]
+) -> pl.DataFrame:
+    """Add ``problem``/``problem_column``/``problem_value``: the first stage that applies.
+
+    Each stage is (problem code expression, header name, raw-value column)."""
+    codes = [code for code, _, _ in stages]
+    return frame.with_columns(
+        pl.coalesce(codes).alias("problem"),
+        pl.coalesce(
+            [pl.when(code.is_not_null()).then(pl.lit(col)) for code, col, _ in stages]
+        ).alias("problem_column"),
+        pl.coalesce(
+            [
+                pl.when(code.is_not_null()).then(pl.col(raw) if raw else pl.lit(None, pl.String))
+                for code, _, raw in stages
+            ]
+        ).alias("problem_value"),
     )
+
+
+_ROW_COLUMNS = [
+    "source",
+    "row",
+    "line",
+    "raw",
+    "category",
+    "read_given",
+    "sent_at",
+    "read_at",
+    "reason_text",
+    "failure",
+    "problem",
+    "problem_column",
+    "problem_value",
+]
 
 
 def _sent_rows(path: Path, m: StatusExportMapping) -> pl.DataFrame:
     c = m.columns
-    required = [c.sent_at, c.status] + [x for x in (c.read_at, c.reason) if x]
-    frame = _read(path, m, c.pnr, required)
-    category = _categories(frame, c.status, m, path)
-    sent_at = _parse_times(frame, c.sent_at, m, path)
+    frame = _read(path, m, c.model_dump(), "columns")
+    n = frame.height
+    category, status_problem = _categories(frame[c.status], m)
+    sent_at, sent_problem = _parse_times(frame[c.sent_at], m)
     if c.read_at:
-        read_at = _parse_times(frame, c.read_at, m, path)
+        read_raw = frame[c.read_at].cast(pl.String)
+        read_at, read_problem = _parse_times(read_raw, m)
     else:
-        read_at = pl.Series(c.sent_at, [None] * frame.height, dtype=sent_at.dtype)
+        read_raw = pl.Series([None] * n, dtype=pl.String)
+        read_at = pl.Series([None] * n, dtype=sent_at.dtype)
+        read_problem = pl.Series([None] * n, dtype=pl.String)
     reason = frame[c.reason].cast(pl.String) if c.reason else None
-    out = pl.DataFrame(
+    rows = pl.DataFrame(
         {
-            "source": pl.Series(["sent"] * frame.height, dtype=SOURCES),
-            "row": pl.int_range(1, frame.height + 1, eager=True).cast(pl.Int64),
+            "source": pl.Series(["sent"] * n, dtype=SOURCES),
+            "row": pl.int_range(1, n + 1, eager=True).cast(pl.Int64),
             "raw": frame[c.pnr].cast(pl.String),
             "category": category,
             "sent_at": sent_at,
             "read_at": read_at,
-            "reason_text": reason
-            if reason is not None
-            else pl.Series([None] * frame.height, dtype=pl.String),
-            "failure": _failure_codes(reason, frame.height, m),
+            "status_raw": frame[c.status].cast(pl.String),
+            "sent_raw": frame[c.sent_at].cast(pl.String),
+            "read_raw": read_raw,
+            "_sp": status_problem,
+            "_tp": sent_problem,
+            "_rp": read_problem,
+            "reason_text": reason if reason is not None else pl.Series([None] * n, dtype=pl.String),
+            "failure": _failure_codes(reason, n, m),
         }
+    ).with_columns((pl.col("row") + _header_line(path)).alias("line"))
+    cat = pl.col("category")
+    delivered = cat.is_in(["read", "unread", "closed"])
+    before = pl.col("read_at") < pl.col("sent_at")
+    contradiction = (cat == "unread") & pl.col("read_at").is_not_null()
+    rows = _with_problems(
+        rows,
+        [
+            (pl.col("_sp"), c.status, "status_raw"),
+            (pl.when(contradiction).then(pl.lit("unread_with_read_time")), c.read_at, "read_raw"),
+            (pl.col("_tp"), c.sent_at, "sent_raw"),
+            (
+                pl.when(delivered & pl.col("sent_at").is_null() & pl.col("_tp").is_null()).then(
+                    pl.lit("sent_time_missing")
+                ),
+                c.sent_at,
+                "sent_raw",
+            ),
+            (pl.col("_rp"), c.read_at, "read_raw"),
+            (pl.when(before).then(pl.lit("read_before_sent")), c.read_at, "read_raw"),
+        ],
     )
-    return out.with_columns(
-        pl.when(pl.col("category") == "failed").then(pl.col("failure")).alias("failure"),
-        pl.when(pl.col("category") == "failed").then(pl.col("reason_text")).alias("reason_text"),
-    )
+    failed = cat == "failed"
+    return rows.with_columns(
+        # a read time was given (even one that cannot be right): a closed case with one was read
+        (pl.col("read_raw").str.strip_chars().str.len_chars().fill_null(0) > 0).alias("read_given"),
+        pl.when(before.fill_null(False) | contradiction.fill_null(False))
+        .then(None)
+        .otherwise(pl.col("read_at"))
+        .alias("read_at"),
+        pl.when(failed).then(pl.col("failure")).alias("failure"),
+        pl.when(failed).then(pl.col("reason_text")).alias("reason_text"),
+    ).select(_ROW_COLUMNS)
 
 
 def _failed_rows(path: Path, m: StatusExportMapping, like: pl.DataFrame) -> pl.DataFrame:
     c = m.failed_columns
-    frame = _read(path, m, c.pnr, [x for x in (c.reason, c.sent_at) if x])
+    frame = _read(path, m, c.model_dump(), "failed_columns")
     n = frame.height
     reason = frame[c.reason].cast(pl.String) if c.reason else None
-    sent_at = (
-        _parse_times(frame, c.sent_at, m, path)
-        if c.sent_at
-        else pl.Series([None] * n, dtype=like.schema["sent_at"])
-    )
-    return pl.DataFrame(
+    if c.sent_at:
+        sent_raw = frame[c.sent_at].cast(pl.String)
+        sent_at, sent_problem = _parse_times(sent_raw, m)
+    else:
+        sent_raw = pl.Series([None] * n, dtype=pl.String)
+        sent_at = pl.Series([None] * n, dtype=like.schema["sent_at"])
+        sent_problem = pl.Series([None] * n, dtype=pl.String)
+    top = _header_line(path)
+    rows = pl.DataFrame(
         {
             "source": pl.Series(["failed"] * n, dtype=SOURCES),
             "row": pl.int_range(1, n + 1, eager=True).cast(pl.Int64),
+            "line": pl.int_range(1 + top, n + 1 + top, eager=True).cast(pl.Int64),
             "raw": frame[c.pnr].cast(pl.String),
             "category": pl.Series(["failed"] * n, dtype=CATEGORY),
+            "read_given": pl.Series([False] * n),
             "sent_at": sent_at,
             "read_at": pl.Series([None] * n, dtype=like.schema["read_at"]),
             "reason_text": reason if reason is not None else pl.Series([None] * n, dtype=pl.String),
             "failure": _failure_codes(reason, n, m),
+            "sent_raw": sent_raw,
+            "_tp": sent_problem,
         }
+    )
+    return _with_problems(rows, [(pl.col("_tp"), c.sent_at, "sent_raw")]).select(_ROW_COLUMNS)
+
+
+def _too_many_problems(
+    rows: pl.DataFrame, path: Path, m: StatusExportMapping, max_bad_share: float
+) -> None:
+    """Raise when more than ``max_bad_share`` of a file's rows have a problem: then the file
+    or its mapping is wrong, not a row here and there."""
+    bad = rows.filter(pl.col("problem").is_not_null())
+    if rows.height == 0 or bad.height <= max_bad_share * rows.height:
+        return
+    keys = {
+        **{v: f"columns.{k}" for k, v in m.columns.model_dump().items() if v},
+        **{v: f"failed_columns.{k}" for k, v in m.failed_columns.model_dump().items() if v},
+    }
+    want = m.datetime_format or "ISO-like local times, e.g. 2027-03-16 09:12 or 2027-03-16 09:12:05"
+    texts = _problem_texts(m)
+    parts, todo = [], []
+    groups = (
+        bad.group_by("problem", "problem_column")
+        .agg(pl.len().alias("n"), pl.col("line"), pl.col("problem_value"))
+        .sort("n", descending=True)
+    )
+    for code, column, count, lines, values in groups.iter_rows():
+        shown = _examples(pl.Series(values, dtype=pl.String))
+        key = keys.get(column, "columns")
+        parts.append(
+            f"{count} with {texts[code]} in column '{column}'"
+            f" (followup.status_export.{key}), e.g. {shown}, at {_lines_text(lines, count)}"
+        )
+        advice = _PROBLEM_TODO[code].format(labels=m.describe_labels(), want=want, zone=m.timezone)
+        if code == "status_unknown" and pl.Series(values).n_unique() > 10:
+            advice += (
+                f"; the column holds many different values: does"
+                f" followup.status_export.{key} name the status column?"
+            )
+        todo.append(advice)
+    first = bad.row(0, named=True)
+    raise StatusExportError(
+        f"'{path}': {bad.height} of {rows.height} rows ({bad.height / rows.height:.0%}) cannot be"
+        f" used as they are, more than the {max_bad_share:.0%} the follow-up sets aside with a"
+        f" reason: {'; '.join(parts)}. {'. '.join(dict.fromkeys(todo))}",
+        path=path,
+        row=first["line"],
+        column=first["problem_column"],
     )
 
 
-def _check_rows(rows: pl.DataFrame, paths: dict[str, Path], what: str, bad: pl.Expr, do: str):
-    hit = rows.filter(bad)
-    if hit.height:
-        source = hit["source"][0]
-        sel = hit.filter(pl.col("source") == source)["row"].to_list()
-        raise StatusExportError(
-            f"'{paths[source]}': {what} at {_rows_text(sel, len(sel))}. {do}",
-            path=paths[source],
-            row=sel[0],
+def _after_export(rows: pl.DataFrame, stamp: dt.datetime, m: StatusExportMapping) -> pl.DataFrame:
+    """A time after the export was taken cannot be right: the row keeps its status, the time
+    is left out, and the row gets the problem ``time_after_export``."""
+    sent_late = (pl.col("sent_at") > stamp).fill_null(False)
+    read_late = (pl.col("read_at") > stamp).fill_null(False)
+    flag = pl.col("problem").is_null() & (sent_late | read_late)
+    sent_header = pl.when(pl.col("source") == "sent").then(pl.lit(m.columns.sent_at))
+    when = pl.when(sent_late).then("sent_at").otherwise("read_at")
+    return rows.with_columns(
+        pl.when(flag).then(pl.lit("time_after_export")).otherwise("problem").alias("problem"),
+        pl.when(flag)
+        .then(
+            pl.when(sent_late)
+            .then(sent_header.otherwise(pl.lit(m.failed_columns.sent_at)))
+            .otherwise(pl.lit(m.columns.read_at))
         )
+        .otherwise("problem_column")
+        .alias("problem_column"),
+        pl.when(flag)
+        .then(when.dt.strftime("%Y-%m-%d %H:%M"))
+        .otherwise("problem_value")
+        .alias("problem_value"),
+        pl.when(sent_late).then(None).otherwise("sent_at").alias("sent_at"),
+        pl.when(read_late).then(None).otherwise("read_at").alias("read_at"),
+    )
 
 
 def load_status(
@@ -584,6 +900,7 @@ def load_status(
     run_dir: str | os.PathLike[str] | None = None,
     exported_at: dt.datetime | str | None = None,
     reference_date: dt.date | str | None = None,
+    max_bad_share: float = 0.05,
 ) -> StatusExport:
     """Read a status export: a sent-cases file, or a folder with it and the failed-sends file.
 
@@ -592,9 +909,14 @@ def load_status(
     ``<run_dir>/status_export/``. ``exported_at`` (local time) is when the export was taken,
     which is where unread residents are censored; by default the latest time in the export.
     ``reference_date`` decides the century of 10-digit personnummer (default: the export day).
+
+    A row with a problem (:data:`PROBLEMS`) is kept with its reason and left out of time to
+    read (:meth:`StatusExport.problems` lists them, masked); only when more than
+    ``max_bad_share`` of a file's rows have one does the run stop, naming the file, the lines,
+    the header and its mapping key: then the mapping, not the rows, is wrong.
     """
     m = status_mapping(mapping)
-    sent_path, failed_path, warnings = _locate(
+    sent_path, failed_path, listed, warnings = _locate(
         source, m, Path(run_dir) if run_dir not in (None, "") else None
     )
     sent = _sent_rows(sent_path, m)
@@ -622,58 +944,39 @@ def load_status(
         from inkorg_kit.schedule import parse_datetime
 
         stamp = parse_datetime(exported_at, zone)
+        rows = _after_export(rows, stamp, m)
+    for source, path in paths.items():
+        _too_many_problems(rows.filter(pl.col("source") == source), path, m, max_bad_share)
     cleaned = _pnr.clean(rows["raw"], reference_date=reference_date or stamp.date())
-    rows = rows.drop("raw").with_columns(
+    rows = rows.with_columns(
         cleaned["pnr"],
+        pl.col("raw").map_batches(_pnr.mask, return_dtype=pl.String).alias("pnr_masked"),
         cleaned["status"].alias("pnr_status"),
         cleaned["reason"].alias("pnr_reason"),
-    )
-    delivered = pl.col("category").is_in(["read", "unread", "closed"])
-    _check_rows(
-        rows,
-        paths,
-        "sent cases without a sent time",
-        delivered & pl.col("sent_at").is_null(),
-        "Every sent case needs its time in the sent-time column; check the column mapping",
-    )
-    _check_rows(
-        rows,
-        paths,
-        "cases with the status unread but a read time",
-        (pl.col("category") == "unread") & pl.col("read_at").is_not_null(),
-        "Check that columns.read_at names the read-time column and the labels are right",
-    )
-    _check_rows(
-        rows,
-        paths,
-        "read times before the sent time",
-        pl.col("read_at") < pl.col("sent_at"),
-        "Check that columns.sent_at and columns.read_at are not swapped",
-    )
-    if latest is not None and latest > stamp:
-        raise StatusExportError(
-            f"exported_at {stamp:%Y-%m-%d %H:%M} is before the latest time in the export"
-            f" ({latest.astimezone(zone):%Y-%m-%d %H:%M}); give the time the export was taken",
-            path=sent_path,
-        )
-    closed_unread = m.closed_without_read_time
+    ).drop("raw")
+    cat = pl.col("category")
+    status_unknown = pl.col("problem").is_in(_STATUS_PROBLEMS) & (cat != "failed").fill_null(True)
     rows = rows.with_columns(
-        pl.when(pl.col("category") == "read")
+        pl.when(status_unknown)
+        .then(pl.lit("unknown"))
+        .when(cat == "read")
         .then(pl.lit("read"))
-        .when(pl.col("category") == "unread")
+        .when(cat == "unread")
         .then(pl.lit("unread"))
-        .when(pl.col("category") == "failed")
+        .when(cat == "failed")
         .then(pl.lit("failed"))
-        .when(pl.col("read_at").is_not_null())
+        .when(pl.col("read_given"))
         .then(pl.lit("read"))
-        .otherwise(pl.lit(closed_unread))
+        .otherwise(pl.lit(m.closed_without_read_time))
         .cast(OUTCOME)
         .alias("outcome"),
-        (pl.col("category") == "closed").alias("closed"),
+        (cat == "closed").fill_null(False).alias("closed"),
     ).select(
         "source",
         "row",
+        "line",
         "pnr",
+        "pnr_masked",
         "pnr_status",
         "pnr_reason",
         "category",
@@ -683,21 +986,32 @@ def load_status(
         "read_at",
         "failure",
         "reason_text",
+        "problem",
+        "problem_column",
+        "problem_value",
     )
+    flawed = rows.filter(pl.col("problem").is_not_null())
+    if flawed.height:
+        kinds = flawed.group_by("problem").len().sort("len", descending=True)
+        warnings.append(
+            f"{flawed.height} export row(s) have a problem and are kept with a reason ("
+            + ", ".join(f"{PROBLEMS[k]}: {n}" for k, n in kinds.iter_rows())
+            + "); see export.problems() for the lines (masked)"
+        )
     return StatusExport(
         rows=rows,
         exported_at=stamp,
         paths=tuple(paths.values()),
         mapping=m,
         warnings=tuple(warnings),
+        failures_listed=listed,
     )
 
 
 def _export_people(export: StatusExport) -> pl.DataFrame:
-    """One row per person in the export; duplicate rows merged (read > unread > failed).
-
-    A resident read: the case read first gives both times. Otherwise the first send counts.
-    """
+    """One row per person in the export; duplicate rows merged (read > unread > unknown >
+    failed). A resident read: the case read first gives both times. Otherwise the first send
+    counts. ``problem`` is the first problem among the person's rows."""
     ok = export.rows.filter(pl.col("pnr").is_not_null()).sort("read_at", "sent_at", nulls_last=True)
     delivered = pl.col("outcome") != "failed"
     read = pl.col("outcome") == "read"
@@ -715,6 +1029,7 @@ def _export_people(export: StatusExport) -> pl.DataFrame:
             pl.col("closed").any().alias("closed"),
             pl.col("failure").filter(~delivered).first().alias("failure"),
             pl.col("reason_text").filter(~delivered).first().alias("failure_text"),
+            pl.col("problem").drop_nulls().first().alias("problem"),
         )
         .select(
             "pnr",
@@ -737,6 +1052,7 @@ def _export_people(export: StatusExport) -> pl.DataFrame:
             pl.when("_read").then(pl.col("read_at")).alias("read_at"),
             pl.when(~pl.col("_delivered")).then(pl.col("failure")).alias("failure"),
             pl.when(~pl.col("_delivered")).then(pl.col("failure_text")).alias("failure_text"),
+            "problem",
             "export_rows",
         )
     )
@@ -839,9 +1155,12 @@ class Outcomes:
     ``people`` (holds personnummer: keep it in memory, show only aggregates): ``pnr``,
     ``in_campaign``, ``in_export``, ``file_name``, ``group``, ``part``, ``age_band``, ``sex``,
     ``unit``, ``outcome`` (:data:`OUTCOMES`), ``closed``, ``sent_at``, ``read_at``,
-    ``failure``, ``failure_text``, ``export_rows``, ``hours_to_read`` (calendar hours),
+    ``failure``, ``failure_text``, ``problem`` (the first :data:`PROBLEMS` code of the
+    person's export rows), ``export_rows``, ``hours_to_read`` (calendar hours),
     ``observed_hours`` and ``event`` (for time-to-read: hours to reading, or to the export for
-    the unread, who are censored there).
+    the unread, who are censored there; null for everyone without both times).
+    ``warnings`` are for the analyst (English); ``failures_listed`` is False when the export
+    had no list of failed sends.
     """
 
     people: pl.DataFrame
@@ -851,6 +1170,7 @@ class Outcomes:
     campaign: str | None = None
     warnings: tuple[str, ...] = ()
     timezone: str = "Europe/Stockholm"
+    failures_listed: bool = True
 
     def campaign_people(self) -> pl.DataFrame:
         """Campaign residents found in the export (sent, failed or not)."""
@@ -873,9 +1193,7 @@ class Outcomes:
             "unread": n(camp, pl.col("outcome") == "unread"),
             "unknown": n(camp, pl.col("outcome") == "unknown"),
             "closed": n(camp, pl.col("closed").fill_null(False)),
-            "read_time_missing": n(
-                camp, (pl.col("outcome") == "read") & pl.col("read_at").is_null()
-            ),
+            "read_time_missing": n(camp, (pl.col("outcome") == "read") & pl.col("event").is_null()),
             "failed": n(camp, pl.col("outcome") == "failed"),
             "failed_no_login": n(camp, pl.col("failure") == "no_login"),
             "failed_locked": n(camp, pl.col("failure") == "locked"),
@@ -885,6 +1203,7 @@ class Outcomes:
             "export_rows": int(self.export_summary["rows"]),
             "export_rows_rejected": int(self.export_summary["rejected"]),
             "export_rows_duplicate": int(self.export_summary["duplicate_rows"]),
+            "export_rows_with_problems": int(self.export_summary.get("with_problems", 0)),
         }
         checks = [
             (out["in_files"], out["attempted"] + out["not_in_export"], "in files"),
@@ -912,13 +1231,16 @@ class Outcomes:
         return out
 
     def missing_by_file(self) -> pl.DataFrame:
-        """Per recipient file, residents missing from the export (a whole file: not sent yet?)."""
+        """Per recipient file, residents missing from the export: ``in_file``,
+        ``not_in_export`` and ``file_sent`` (someone of the file is in the export, so the
+        file was sent and the missing ones are not explained by an unsent file)."""
         return (
             self.people.filter(pl.col("in_campaign"))
             .group_by("file_name")
             .agg(
                 pl.len().alias("in_file"),
                 (pl.col("outcome") == "not_in_export").sum().alias("not_in_export"),
+                pl.col("in_export").any().alias("file_sent"),
             )
             .filter(pl.col("not_in_export") > 0)
             .sort("file_name")
@@ -1013,7 +1335,7 @@ def reconcile(
         .alias("observed_hours"),
         pl.when(pl.col("hours_to_read").is_not_null())
         .then(True)
-        .when(pl.col("outcome") == "unread")
+        .when((pl.col("outcome") == "unread") & pl.col("sent_at").is_not_null())
         .then(False)
         .alias("event"),
     )
@@ -1031,6 +1353,10 @@ def reconcile(
         ),
         "duplicate_rows": rows.height - rejected - persons,
         "persons": persons,
+        "with_problems": int(rows["problem"].is_not_null().sum()),
+        "problems_by_kind": dict(
+            rows.filter(pl.col("problem").is_not_null()).group_by("problem").len().iter_rows()
+        ),
     }
     if rejected:
         warnings.append(
@@ -1053,6 +1379,7 @@ def reconcile(
         "read_at",
         "failure",
         "failure_text",
+        "problem",
         "export_rows",
         "hours_to_read",
         "observed_hours",
@@ -1066,6 +1393,7 @@ def reconcile(
         campaign=campaign,
         warnings=tuple(warnings),
         timezone=export.mapping.timezone,
+        failures_listed=export.failures_listed,
     )
 
 
@@ -1134,9 +1462,9 @@ def group_table(
 
     Columns: ``dimension`` (code), ``dimension_label`` (Swedish), ``group``, ``group_label``,
     ``sent`` (in the export), ``failed``, ``delivered``, ``n`` (read + unread: the rate's
-    denominator), ``read``, ``read_rate``, ``low``, ``high``. Send weekday and hour count only
-    residents with a sent time. Not suppressed: apply :func:`inkorg_kit.report.suppress` before
-    showing it to anyone but the analyst.
+    denominator), ``read``, ``unread``, ``unknown``, ``read_rate``, ``low``, ``high``. Send
+    weekday and hour count only residents with a sent time. Not suppressed: apply
+    :func:`inkorg_kit.report.suppress` before showing it to anyone but the analyst.
     """
     dims = list(dimensions)
     bad = [d for d in dims if d not in DIMENSIONS]
@@ -1149,6 +1477,8 @@ def group_table(
         pl.col("outcome").is_in(["read", "unread", "unknown"]).sum().alias("delivered"),
         pl.col("outcome").is_in(["read", "unread"]).sum().alias("n"),
         (pl.col("outcome") == "read").sum().alias("read"),
+        (pl.col("outcome") == "unread").sum().alias("unread"),
+        (pl.col("outcome") == "unknown").sum().alias("unknown"),
     ]
     frames = []
     if overall:
@@ -1171,7 +1501,7 @@ def group_table(
         )
         frames.append(agg.with_columns(_order(d).alias("_order")))
     schema_cols = ["dimension", "dimension_label", "group", "_order", "sent", "failed"]
-    schema_cols += ["delivered", "n", "read"]
+    schema_cols += ["delivered", "n", "read", "unread", "unknown"]
     table = pl.concat(
         [f.select(schema_cols).cast({c: pl.Int64 for c in schema_cols[4:]}) for f in frames]
     )
@@ -1198,6 +1528,8 @@ def group_table(
         "delivered",
         "n",
         "read",
+        "unread",
+        "unknown",
         "read_rate",
         "low",
         "high",
@@ -1281,10 +1613,13 @@ def read_curves(
     """Kaplan-Meier cumulative read curves: share read by each hour after sending.
 
     Residents unread at the export are censored at the export time; reads without a read
-    time are left out (see ``counts()['read_time_missing']``). One curve overall
+    or sent time are left out (``counts()["read_time_missing"]``). One curve overall
     (``group`` = "Alla") and one per value of ``by`` (e.g. age band). ``scale="active"``
     counts the reach model's active hours (for comparing with assumptions). Columns:
-    ``group``, ``n``, ``reads``, ``hours``, ``read_share``, ``low``, ``high``, ``at_risk``.
+    ``group``, ``n``, ``reads``, ``hours``, ``read_share``, ``low``, ``high``, ``at_risk``
+    and ``read_by`` (how many had read by then: a count, for small-number suppression).
+    A group's estimate stops at its own longest observation: hours beyond it are null (the
+    estimate would only repeat its last value, as if someone had still been watched).
     Aggregates only.
     """
     frame = _time_frame(outcomes, scale, assumptions)
@@ -1313,21 +1648,25 @@ def read_curves(
         if part.height == 0:
             continue
         t = part["_t"].to_numpy()
-        fit = _km(t, part["event"].to_numpy())
+        event = part["event"].to_numpy().astype(bool)
+        fit = _km(t, event)
         share, low, high, at_risk = _km_at(fit, t, points, alpha)
+        inside = points <= max(float(np.max(t)), 0.0)
+        read_by = np.searchsorted(np.sort(np.maximum(t[event], 0.0)), points, side="right")
         out.append(
             pl.DataFrame(
                 {
                     "group": [key] * len(points),
                     "n": [part.height] * len(points),
-                    "reads": [int(part["event"].sum())] * len(points),
+                    "reads": [int(event.sum())] * len(points),
                     "hours": points,
-                    "read_share": share,
-                    "low": low,
-                    "high": high,
+                    "read_share": np.where(inside, share, np.nan),
+                    "low": np.where(inside, low, np.nan),
+                    "high": np.where(inside, high, np.nan),
                     "at_risk": at_risk.astype(np.int64),
+                    "read_by": read_by.astype(np.int64),
                 }
-            )
+            ).with_columns(pl.col("read_share", "low", "high").fill_nan(None))
         )
     if not out:
         return pl.DataFrame(
@@ -1340,6 +1679,7 @@ def read_curves(
                 "low": pl.Float64,
                 "high": pl.Float64,
                 "at_risk": pl.Int64,
+                "read_by": pl.Int64,
             }
         )
     return pl.concat(out).with_columns(pl.col("n").cast(pl.Int64), pl.col("reads").cast(pl.Int64))
@@ -1353,22 +1693,20 @@ def read_within(
     alpha: float = 0.05,
 ) -> pl.DataFrame:
     """Share read within each of ``hours`` (Kaplan-Meier, censoring at the export), wide:
-    one row per group, a column per horizon (``read_1h``, ``low_1h``, ``high_1h``, ...).
-    A horizon beyond the longest observed time is left empty (the export came too soon)."""
+    one row per group, a column per horizon (``read_1h``, ``low_1h``, ``high_1h`` and the
+    count ``read_by_1h``, ...). A horizon beyond the group's own longest observed time is
+    left empty (the export came too soon for that group)."""
     curves = read_curves(outcomes, by, hours=list(hours), alpha=alpha)
-    frame = _time_frame(outcomes, "calendar", None)
-    longest = float(frame["_t"].max() or 0.0)
-    curves = curves.with_columns(
-        pl.when(pl.col("hours") <= longest).then(pl.col(c)).alias(c)
-        for c in ("read_share", "low", "high")
-    )
     rows = []
     for key in curves["group"].unique(maintain_order=True).to_list():
         part = curves.filter(pl.col("group") == key)
         row: dict[str, Any] = {"group": key, "n": int(part["n"][0])}
-        for h, share, low, high in part.select("hours", "read_share", "low", "high").iter_rows():
+        for h, share, low, high, done in part.select(
+            "hours", "read_share", "low", "high", "read_by"
+        ).iter_rows():
             tag = f"{h:g}h"
             row[f"read_{tag}"], row[f"low_{tag}"], row[f"high_{tag}"] = share, low, high
+            row[f"read_by_{tag}"] = done
         rows.append(row)
     return pl.DataFrame(rows)
 
@@ -1430,84 +1768,185 @@ def unread_list_name(hours: float) -> str:
     return f"unread-after-{_hours_tag(hours)}h"
 
 
+#: Why a resident is on a follow-up list, as codes (the counts the report shows).
+FOLLOWUP_KEYS = (
+    "unread",
+    "unknown_closed",
+    "unknown_other",
+    "failed_no_login",
+    "failed_locked",
+    "failed_other",
+    "not_in_export",
+)
+DEFAULT_UNREAD_AFTER_WORKING_HOURS = 24.0
+
+
+def unread_deadline(campaign: Any = None, hours: float | None = None) -> float:
+    """Working hours after which an unread message goes on the follow-up list: ``hours`` when
+    given and above 0, else the campaign's ``followup.unread_after_working_hours``, else 24."""
+    if hours is not None and hours > 0:
+        return float(hours)
+    if hours is not None and hours < 0:
+        raise ValueError(f"unread_after_working_hours must be 0 or more, got {hours}")
+    value = getattr(getattr(campaign, "followup", None), "unread_after_working_hours", None)
+    return float(value) if value else DEFAULT_UNREAD_AFTER_WORKING_HOURS
+
+
 @dataclass(frozen=True)
 class FollowupLists:
     """Residents to reach another way (``people`` holds personnummer; ``summary`` does not).
 
-    ``people``: ``pnr``, ``list`` (the unread list's name or ``failed``), ``reason`` (Swedish),
-    ``sent_at``, ``working_hours`` (since the send, up to the export), ``file_name``, ``unit``.
-    ``not_yet_due``: unread residents sent less than ``after_working_hours`` ago.
+    ``people``: ``pnr``, ``list`` (the unread list's name, ``failed`` or ``not-in-export``),
+    ``key`` (a :data:`FOLLOWUP_KEYS` code), ``reason`` (Swedish), ``sent_at``,
+    ``working_hours`` (since the send, up to the export), ``file_name``, ``unit``.
+    ``waiting``: unread and unknown residents sent less than ``after_working_hours`` ago.
     """
 
     people: pl.DataFrame
     after_working_hours: float
-    not_yet_due: int
+    waiting: Mapping[str, int]
     exported_at: dt.datetime
+
+    @property
+    def not_yet_due(self) -> int:
+        """Unread (or unknown) residents sent less than ``after_working_hours`` ago."""
+        return int(sum(self.waiting.values()))
+
+    def counts(self) -> dict[str, int]:
+        """Residents per :data:`FOLLOWUP_KEYS` code, ``not_yet_due`` and its parts
+        ``waiting_unread``/``waiting_unknown`` (for the report's small-number rules)."""
+        found = dict(self.people.group_by("key").len().iter_rows())
+        out = {key: int(found.get(key, 0)) for key in FOLLOWUP_KEYS}
+        out["not_yet_due"] = self.not_yet_due
+        out.update({f"waiting_{k}": int(v) for k, v in self.waiting.items()})
+        return out
 
     def summary(self) -> pl.DataFrame:
         """Count per list and reason (no personnummer), with those not yet due."""
-        counts = (
-            self.people.group_by("list", "reason", maintain_order=True)
-            .agg(pl.len().alias("count"))
-            .sort("list", "reason")
-        )
-        due = pl.DataFrame(
+        labels = followup_reasons(self.after_working_hours)
+        counts = self.counts()
+        lists = dict(self.people.select("key", "list").unique().iter_rows())
+        rows = [
+            (key, lists.get(key, _default_list(key, self.after_working_hours)), labels[key])
+            for key in FOLLOWUP_KEYS
+            if counts[key]
+        ]
+        rows.append(("not_yet_due", "(ej ännu)", labels["not_yet_due"]))
+        return pl.DataFrame(
             {
-                "list": ["(ej ännu)"],
-                "reason": [
-                    f"Oläst, skickat för mindre än {self.after_working_hours:g} arbetstimmar sedan"
-                ],
-                "count": [self.not_yet_due],
+                "key": [r[0] for r in rows],
+                "list": [r[1] for r in rows],
+                "reason": [r[2] for r in rows],
+                "count": [counts[r[0]] for r in rows],
             },
-            schema=counts.schema,
+            schema={"key": pl.String, "list": pl.String, "reason": pl.String, "count": pl.Int64},
         )
-        return pl.concat([counts, due])
+
+
+def _default_list(key: str, hours: float) -> str:
+    if key.startswith("failed_"):
+        return FAILED_LIST
+    if key == "not_in_export":
+        return NOT_IN_EXPORT_LIST
+    return unread_list_name(hours)
+
+
+def followup_reasons(hours: float) -> dict[str, str]:
+    """The Swedish reason of each :data:`FOLLOWUP_KEYS` code (and ``not_yet_due``)."""
+    after = f"{hours:g}"
+    return {
+        "unread": f"Oläst efter {after} arbetstimmar",
+        "unknown_closed": f"Okänd lässtatus efter {after} arbetstimmar (stängt ärende)",
+        "unknown_other": "Okänd lässtatus (felaktig rad i statusexporten)",
+        "failed_no_login": FAILURE_LABELS["no_login"],
+        "failed_locked": FAILURE_LABELS["locked"],
+        "failed_other": FAILURE_LABELS["other"],
+        "not_in_export": OUTCOME_LABELS["not_in_export"],
+        "not_yet_due": f"Oläst, skickat för mindre än {after} arbetstimmar sedan",
+    }
 
 
 def followup_lists(
     outcomes: Outcomes,
     windows: Any = None,
     *,
-    unread_after_working_hours: float = 24,
+    unread_after_working_hours: float | None = None,
 ) -> FollowupLists:
     """Campaign residents to reach another way: unread after N working hours (working hours
     of the campaign's send windows, :func:`inkorg_kit.schedule.working_hours_between`, up to
-    the export), closed cases of unknown read status alike, and every failed send."""
+    the export), cases of unknown read status alike, every failed send, and every resident
+    missing from the export (they may never have got the message).
+
+    ``windows``: the campaign (its send windows, and its
+    ``followup.unread_after_working_hours`` when ``unread_after_working_hours`` is None) or
+    :class:`~inkorg_kit.schedule.SendWindows`. An unread case without a sent time (a row with
+    a problem) cannot be timed, so it is due at once: the safe side.
+    """
     from inkorg_kit.schedule import SendWindows, working_hours_between
 
-    if unread_after_working_hours < 0:
+    if unread_after_working_hours is None:
+        hours = unread_deadline(windows)
+    elif unread_after_working_hours < 0:
         raise ValueError(
             f"unread_after_working_hours must be 0 or more, got {unread_after_working_hours}"
         )
+    else:
+        hours = float(unread_after_working_hours)
     if windows is None:
         windows = SendWindows()
     elif hasattr(windows, "send_windows"):
         windows = windows.send_windows
-    people = outcomes.campaign_people()
+    people = outcomes.people.filter(pl.col("in_campaign"))
     open_ = people.filter(pl.col("outcome").is_in(["unread", "unknown"]))
-    if open_.height:
-        worked = working_hours_between(open_["sent_at"], outcomes.exported_at, windows)
-        open_ = open_.with_columns(pl.Series("working_hours", worked, dtype=pl.Float64))
-    else:
-        open_ = open_.with_columns(pl.lit(None, pl.Float64).alias("working_hours"))
-    due = open_.filter(pl.col("working_hours") >= unread_after_working_hours)
-    name = unread_list_name(unread_after_working_hours)
-    after = f"{unread_after_working_hours:g}"
-    unread = due.select(
-        "pnr",
-        pl.lit(name).alias("list"),
-        pl.when(pl.col("outcome") == "unknown")
-        .then(pl.lit(f"Okänd lässtatus efter {after} arbetstimmar (stängt ärende)"))
-        .otherwise(pl.lit(f"Oläst efter {after} arbetstimmar"))
-        .alias("reason"),
-        "sent_at",
-        "working_hours",
-        "file_name",
-        "unit",
+    timed = open_.filter(pl.col("sent_at").is_not_null())
+    worked = (
+        working_hours_between(timed["sent_at"], outcomes.exported_at, windows)
+        if timed.height
+        else []
     )
+    open_ = open_.join(
+        timed.select("pnr", pl.Series("working_hours", worked, dtype=pl.Float64)),
+        on="pnr",
+        how="left",
+    )
+    due = pl.col("working_hours").is_null() | (pl.col("working_hours") >= hours)
+    name = unread_list_name(hours)
+    labels = followup_reasons(hours)
+    key = (
+        pl.when(pl.col("outcome") == "unread")
+        .then(pl.lit("unread"))
+        .when(pl.col("closed") & pl.col("problem").is_null())
+        .then(pl.lit("unknown_closed"))
+        .otherwise(pl.lit("unknown_other"))
+    )
+    unread = (
+        open_.filter(due)
+        .with_columns(key.alias("key"))
+        .select(
+            "pnr",
+            pl.lit(name).alias("list"),
+            "key",
+            pl.when(pl.col("working_hours").is_null())
+            .then(
+                pl.when(pl.col("key") == "unread")
+                .then(pl.lit("Oläst (skickat okänd tid: felaktig rad i statusexporten)"))
+                .otherwise(pl.lit(labels["unknown_other"]))
+            )
+            .otherwise(pl.col("key").replace_strict(labels, default=None))
+            .alias("reason"),
+            "sent_at",
+            "working_hours",
+            "file_name",
+            "unit",
+        )
+    )
+    waiting = open_.filter(~due)
     failed = people.filter(pl.col("outcome") == "failed").select(
         "pnr",
         pl.lit(FAILED_LIST).alias("list"),
+        pl.concat_str(
+            pl.lit("failed_"), pl.col("failure").cast(pl.String).fill_null("other")
+        ).alias("key"),
         pl.col("failure")
         .cast(pl.String)
         .replace_strict(FAILURE_LABELS, default=FAILURE_LABELS["other"])
@@ -1517,10 +1956,23 @@ def followup_lists(
         "file_name",
         "unit",
     )
+    missing = people.filter(pl.col("outcome") == "not_in_export").select(
+        "pnr",
+        pl.lit(NOT_IN_EXPORT_LIST).alias("list"),
+        pl.lit("not_in_export").alias("key"),
+        pl.lit(labels["not_in_export"]).alias("reason"),
+        "sent_at",
+        pl.lit(None, pl.Float64).alias("working_hours"),
+        "file_name",
+        "unit",
+    )
     return FollowupLists(
-        people=pl.concat([unread, failed]).sort("list", "pnr"),
-        after_working_hours=float(unread_after_working_hours),
-        not_yet_due=open_.height - due.height,
+        people=pl.concat([unread, failed, missing]).sort("list", "pnr"),
+        after_working_hours=float(hours),
+        waiting={
+            "unread": int((waiting["outcome"] == "unread").sum()),
+            "unknown": int((waiting["outcome"] == "unknown").sum()),
+        },
         exported_at=outcomes.exported_at,
     )
 
@@ -1544,7 +1996,7 @@ def write_followup_lists(
 ) -> dict[str, Any]:
     """Write the follow-up lists into ``<run_dir>/followup/``; returns the manifest written.
 
-    Each list (``unread-after-<N>h``, ``failed``) is written by
+    Each list (``unread-after-<N>h``, ``failed``, ``not-in-export``) is written by
     :func:`inkorg_kit.recipients.write` into ``followup/<list>/recipients/`` as import files of
     at most 250 (``<list>_001-of-00k.txt``, one ``YYYYMMDD-NNNN`` per line, CRLF) with its own
     manifest, so :func:`inkorg_kit.recipients.verify` checks them like recipient files. For
@@ -1559,7 +2011,7 @@ def write_followup_lists(
     folder = ensure_private_dir(root / FOLLOWUP_DIR)
     (folder / FOLLOWUP_MANIFEST).unlink(missing_ok=True)
     created = lists.exported_at.isoformat()
-    current = [unread_list_name(lists.after_working_hours), FAILED_LIST]
+    current = [unread_list_name(lists.after_working_hours), FAILED_LIST, NOT_IN_EXPORT_LIST]
     for stale in folder.glob("unread-after-*h"):
         if stale.name not in current:
             _remove_list(folder, stale.name)
@@ -1573,7 +2025,14 @@ def write_followup_lists(
         parts = recipients.split(
             part.select("pnr", pl.lit("ok").alias("status")), part_size=250, balance=True
         )
-        delivery = recipients.write(parts, folder / name, name, created=created)
+        delivery = recipients.write(
+            parts,
+            folder / name,
+            name,
+            created=created,
+            unchecked_reason=f"follow-up list of campaign {campaign or '(unnamed)'}, whose"
+            " recipient files were checked against the guidelines when they were written",
+        )
         written[name] = {
             "rows": part.height,
             "folder": str(delivery.folder.relative_to(root)),
@@ -1608,7 +2067,7 @@ def write_followup_lists(
             "rows": letters.height,
             "sha256": hashlib.sha256(data).hexdigest(),
         },
-        "counts": [{"list": a, "reason": b, "count": c} for a, b, c in lists.summary().iter_rows()],
+        "counts": lists.summary().to_dicts(),
     }
     write_private_text(
         folder / FOLLOWUP_MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"
@@ -1765,24 +2224,105 @@ def _fit_timing(
     )
 
 
-def _timing_dict(fit: TimingFit, source: str) -> dict[str, Any]:
-    one = {
-        "read_share": {
-            "mean": round(fit.read_share, 6),
-            "strength": float(max(fit.n, 1)),
-            "source": source,
-        },
-        "soon_share": {
-            "mean": round(fit.soon_share, 6),
-            "strength": float(max(fit.reads, 1)),
-            "source": source,
-        },
-        "soon_median_hours": {"value": round(fit.soon_median, 4), "source": source},
-        "soon_sigma": {"value": round(fit.soon_sigma, 4), "source": source},
-        "later_median_hours": {"value": round(fit.later_median, 4), "source": source},
-        "later_sigma": {"value": round(fit.later_sigma, 4), "source": source},
-    }
-    return {"notified": one, "not_notified": dict(one)}
+#: The most a fitted share weighs as a prior for the next campaign (a pseudo-count of people).
+#: One campaign is one draw of the region's behaviour: target groups, units, seasons and
+#: years differ, and login and reading shares move with them by a few percentage points. So
+#: 100,000 sends do not make the next campaign's share 100,000 people sure; with at most 200 its
+#: 90 % interval stays about +/- 5 points at a share of 0.5 and +/- 3 points at 0.9, close to
+#: how much regions and years are seen to differ, while the mean still comes from the data.
+FIT_STRENGTH_CAP = 200.0
+
+
+def _capped(n: float) -> float:
+    return float(min(max(n, 1.0), FIT_STRENGTH_CAP))
+
+
+def _scale_timing(assumed: Any, q: float, fit: TimingFit) -> tuple[float, float, float]:
+    """(read-share factor, time factor, soon-odds factor) that make the assumed mix of the
+    notified (share ``q``) and not notified match the fitted marginal curve; the two groups'
+    gap (their assumed difference) is kept, as the export does not show who was notified."""
+    from scipy.optimize import minimize
+    from scipy.special import ndtr
+
+    grid = np.geomspace(0.25, 24 * 28, 80)
+    target = fit.cdf(grid)
+    log_grid = np.log(grid)
+    groups = [(assumed.notified, q), (assumed.not_notified, 1 - q)]
+
+    def mix(x: np.ndarray) -> np.ndarray:
+        k, c, o = np.exp(x)
+        total = np.zeros_like(grid)
+        for g, weight in groups:
+            r = min(g.read_share.mean * k, 0.999)
+            s0 = g.soon_share.mean
+            s = o * s0 / (1 - s0 + o * s0)
+            soon = ndtr((log_grid - math.log(c * g.soon_median_hours.value)) / g.soon_sigma.value)
+            later = ndtr(
+                (log_grid - math.log(c * g.later_median_hours.value)) / g.later_sigma.value
+            )
+            total += weight * r * (s * soon + (1 - s) * later)
+        return total
+
+    res = minimize(
+        lambda x: float(((mix(x) - target) ** 2).sum()),
+        np.zeros(3),
+        method="L-BFGS-B",
+        bounds=[(-3.0, 3.0)] * 3,
+    )
+    k, c, o = (float(v) for v in np.exp(res.x))
+    return k, c, o
+
+
+def _timing_dict(assumed: Any, q: float, fit: TimingFit, tag: str) -> dict[str, Any]:
+    """The assumed notified and not-notified timing, scaled to this campaign's fit."""
+    k, c, o = _scale_timing(assumed, q, fit)
+    how = (
+        f"{tag}: the assumed curve scaled (read share x{k:.3f}, times x{c:.3f}, odds of"
+        f" reading soon x{o:.3f}) so that notified and not notified, mixed at the assumed"
+        f" notification share {q:.2f}, match a censored log-normal fit of {fit.n} delivered and"
+        f" {fit.reads} read. The export does not show who was notified, so the gap between the"
+        f" two groups stays as assumed; strength capped at {FIT_STRENGTH_CAP:g} (one campaign is"
+        " one draw of the region's behaviour)"
+    )
+    out: dict[str, Any] = {}
+    for name, g, weight in (
+        ("notified", assumed.notified, q),
+        ("not_notified", assumed.not_notified, 1 - q),
+    ):
+        s0 = g.soon_share.mean
+        out[name] = {
+            "read_share": {
+                "mean": round(min(g.read_share.mean * k, 0.999), 6),
+                "strength": _capped(weight * fit.n),
+                "source": how,
+            },
+            "soon_share": {
+                "mean": round(o * s0 / (1 - s0 + o * s0), 6),
+                "strength": _capped(weight * fit.reads),
+                "source": how,
+            },
+            "soon_median_hours": {"value": round(c * g.soon_median_hours.value, 4), "source": how},
+            "soon_sigma": g.soon_sigma.model_dump(),
+            "later_median_hours": {
+                "value": round(c * g.later_median_hours.value, 4),
+                "source": how,
+            },
+            "later_sigma": g.later_sigma.model_dump(),
+        }
+    return out
+
+
+def _login_blockers(outcomes: Outcomes) -> tuple[str | None, dict[str, int]]:
+    """Why failures cannot be counted: (reason for every band, or None; per age band, the
+    residents of sent files missing from the export, whose send may have failed unseen)."""
+    if not outcomes.failures_listed:
+        return "the export had no list of failed sends, so failures could not be counted", {}
+    camp = outcomes.people.filter(pl.col("in_campaign"))
+    sent_files = camp.filter(pl.col("in_export"))["file_name"].unique().implode()
+    missing = camp.filter(
+        (pl.col("outcome") == "not_in_export") & pl.col("file_name").is_in(sent_files)
+    )
+    return None, dict(missing.group_by("age_band").len().iter_rows())
 
 
 def fit_reach(
@@ -1798,12 +2338,17 @@ def fit_reach(
 
     Per age band with at least ``min_sent`` sends: ``login_share`` from the failed sends (Beta
     posterior from a Jeffreys prior: mean (sent - failed + 1/2) / (sent + 1), strength
-    sent + 1; smaller bands keep the assumption, which is worth more than a handful); its own
-    ``time_to_read`` when the band has at least ``min_reads`` reads (else the band keeps the
-    common timing); the common ``time_to_read`` from everyone. Everything else (notification
-    shares, rhythm, ...) is kept from ``assumptions`` (default: the kit's defaults), each
-    number with its source. Returns a :class:`inkorg_kit.reach.Assumptions` with
-    ``fitted_from: {campaign, n, date}``; write it with ``.to_yaml(path)``.
+    sent + 1 capped at :data:`FIT_STRENGTH_CAP`; smaller bands keep the assumption, which is
+    worth more than a handful). The login share is not fitted, and the assumption kept with a
+    note in its source, when the export has no list of failed sends, or for a band with
+    residents missing from the export in files that were sent (their sends may have failed
+    unseen). Its own ``time_to_read`` when the band has at least ``min_reads`` reads (else the
+    common timing); the common ``time_to_read`` from everyone: the assumed notified and
+    not-notified curves scaled so their mix matches the fit (the gap between them kept). The
+    rest (notification shares, rhythm, ...) is kept from ``assumptions`` (default: the kit's
+    defaults). Returns a :class:`inkorg_kit.reach.Assumptions` with ``fitted_from:
+    {campaign, n, date, ..., notes}``; write it with ``.to_yaml(path)``, read the notes with
+    :func:`fit_notes`.
     """
     from inkorg_kit.reach import UNKNOWN_BAND, load_assumptions
 
@@ -1816,34 +2361,51 @@ def fit_reach(
     sent = people.group_by("age_band").agg(
         pl.len().alias("sent"), (pl.col("outcome") == "failed").sum().alias("failed")
     )
-    for band, n_sent, n_failed in sent.iter_rows():
-        if n_sent < min_sent:
-            continue
+    everywhere, missing = _login_blockers(outcomes)
+    fitted_login: dict[str, int] = {}
+    kept_login: dict[str, str] = {}
+    for band, n_sent, n_failed in sent.sort("age_band").iter_rows():
         entry = data["unknown_age"] if band == UNKNOWN_BAND else data["bands"].get(band)
         if entry is None:
             continue
+        why = everywhere
+        if why is None and missing.get(band):
+            why = (
+                f"{missing[band]} resident(s) of files that were sent are missing from the"
+                " export, and their sends may have failed unseen"
+            )
+        if why is None and n_sent < min_sent:
+            kept_login[band] = f"only {n_sent} sends (fewer than {min_sent})"
+            continue
+        if why is not None:
+            kept_login[band] = why
+            old = entry["login_share"]
+            old["source"] = (
+                f"{old['source']} [Kept as assumed by the follow-up of {campaign}: {why}]"
+            )
+            continue
         ok = n_sent - n_failed
+        fitted_login[band] = int(n_sent)
         entry["login_share"] = {
             "mean": (ok + 0.5) / (n_sent + 1),
-            "strength": float(n_sent + 1),
-            "source": f"{tag}: {n_failed} of {n_sent} sends failed (no login or locked)",
+            "strength": _capped(n_sent + 1),
+            "source": f"{tag}: {n_failed} of {n_sent} sends failed (no login or locked);"
+            f" Jeffreys posterior mean, strength capped at {FIT_STRENGTH_CAP:g} (one campaign is"
+            " one draw of the region's behaviour)",
         }
         for sex_entry in (entry.get("by_sex") or {}).values():
             sex_entry["login_share"] = None
     timed = _time_frame(outcomes, "active", a)
+    fitted_timing: list[str] = []
     if timed.height:
-        fits: dict[str, TimingFit] = {}
         overall = _fit_timing(
             timed["_t"].to_numpy(),
             timed["event"].to_numpy(),
             _mix_start(a, timed),
         )
-        fits["*"] = overall
         if overall.reads >= min_reads:
-            data["time_to_read"] = _timing_dict(
-                overall,
-                f"{tag}: censored log-normal fit, {overall.n} delivered, {overall.reads} read",
-            )
+            data["time_to_read"] = _timing_dict(a.time_to_read, _mean_q(a, timed), overall, tag)
+            fitted_timing.append("*")
         for band in timed["age_band"].unique().sort().to_list():
             part = timed.filter(pl.col("age_band") == band)
             reads = int(part["event"].sum())
@@ -1853,16 +2415,23 @@ def fit_reach(
             fit = _fit_timing(
                 part["_t"].to_numpy(), part["event"].to_numpy(), _assumed_marginal(a, band)
             )
-            entry["time_to_read"] = _timing_dict(
-                fit, f"{tag}: censored log-normal fit, {fit.n} delivered, {fit.reads} read"
-            )
+            q = a.band(band).notification_share.mean
+            entry["time_to_read"] = _timing_dict(a.timing(band), q, fit, tag)
+            fitted_timing.append(band)
+    notes = [f"login share of {band} kept as assumed: {why}" for band, why in kept_login.items()]
     data["fitted_from"] = {
         "campaign": campaign,
         "n": int(people.height),
         "date": when,
         "exported_at": outcomes.exported_at.isoformat(),
         "method": "login share: 1 - failed/sent (Beta, Jeffreys prior); time to read: censored"
-        " two-part log-normal, active hours (inkorg_kit.followup.fit_reach)",
+        " two-part log-normal in active hours, the assumed notified/not-notified curves scaled"
+        " to it (inkorg_kit.followup.fit_reach); strengths capped at"
+        f" {FIT_STRENGTH_CAP:g}",
+        "login_share_fitted": fitted_login,
+        "login_share_kept": kept_login,
+        "time_to_read_fitted": fitted_timing,
+        "notes": notes,
     }
     data["description"] = (
         f"Reach parameters fitted from the follow-up of campaign {campaign}; parameters the"
@@ -1870,6 +2439,22 @@ def fit_reach(
         " assumptions they replace, with their sources."
     )
     return load_assumptions(data)
+
+
+def fit_notes(fitted: Any) -> list[str]:
+    """What :func:`fit_reach` could not fit, and why (for the analyst)."""
+    origin = getattr(fitted, "fitted_from", None)
+    return list((getattr(origin, "model_extra", None) or {}).get("notes", []))
+
+
+def _mean_q(a: Any, timed: pl.DataFrame) -> float:
+    """The assumed notification share, averaged over the timed residents' age bands."""
+    counts = timed.group_by("age_band").agg(pl.len().alias("n"))
+    parts = [
+        (a.band(b).notification_share.mean, n) for b, n in counts.iter_rows() if _band_ok(a, b)
+    ]
+    total = sum(n for _, n in parts)
+    return sum(q * n for q, n in parts) / total if total else 0.5
 
 
 def _mix_start(a: Any, timed: pl.DataFrame) -> tuple[float, float, float, float]:
@@ -1911,11 +2496,16 @@ def compare_reach(assumed: Any, fitted: Any, hours: Sequence[float] = (1, 24, 16
 
     a = load_assumptions(assumed)
     f = load_assumptions(fitted)
+    extra = (f.fitted_from.model_extra or {}) if f.fitted_from is not None else {}
+    sends = extra.get("login_share_fitted")
     rows = []
     for band in (*AGE_BANDS, UNKNOWN_BAND):
         fa, ff = a.band(band).login_share, f.band(band).login_share
         was, now = _reach_measures(a, band, hours), _reach_measures(f, band, hours)
-        fitted_login = ff.source != fa.source or ff.mean != fa.mean
+        if sends is not None:
+            fitted_login = band in sends
+        else:  # a fit written before fitted_from listed its bands
+            fitted_login = ff.source != fa.source or ff.mean != fa.mean
         fitted_time = f.band(band).time_to_read is not None and (
             a.band(band).time_to_read != f.band(band).time_to_read
         )
@@ -1927,7 +2517,9 @@ def compare_reach(assumed: Any, fitted: Any, hours: Sequence[float] = (1, 24, 16
             "login_fitted_interval": "–".join(f"{100 * v:.0f}" for v in ff.interval())
             if fitted_login
             else None,
-            "sent": int(ff.strength - 1) if fitted_login else None,
+            "sent": (int(sends[band]) if sends is not None else int(ff.strength - 1))
+            if fitted_login
+            else None,
             "reads_ever_assumed": was["eventual"],
             "reads_ever_fitted": now["eventual"] if fitted_time else None,
         }

@@ -33,7 +33,7 @@ def test_notebook_is_committed_thin_and_parameterised() -> None:
         "run_dir": "",
         "status_export": "",
         "report_dir": "",
-        "unread_after_working_hours": 24,
+        "unread_after_working_hours": 0,  # the campaign's followup.unread_after_working_hours
         "min_group_size": 5,
         "assumptions_file": "",
         "exported_at": "",
