@@ -5,7 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 APT_STAMP := $(VENV)/.apt-installed
-# The real 7z program (to prove our archives open) and Chromium (the browser test).
+# The real 7z program (to prove our archives open) and Chromium (the browser test; on a system
+# whose chromium is a snap, INKORG_CHROMIUM names a Chromium binary that is not).
 APT_PACKAGES := p7zip-full chromium
 
 .PHONY: install system-deps test lint demo lab bench clean
@@ -22,7 +23,7 @@ $(STAMP): pyproject.toml
 $(APT_STAMP):
 	@missing=""; \
 	command -v 7z >/dev/null || missing="$$missing p7zip-full"; \
-	test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	test -x "$${INKORG_CHROMIUM:-/usr/bin/chromium}" || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
@@ -36,7 +37,7 @@ lint: install
 
 test: install
 	$(BIN)/ruff check inkorg_kit tests benchmarks notebooks
-	$(BIN)/python -m pytest -n 2 --timeout 600
+	$(BIN)/python -m pytest -n 2 --dist loadgroup --timeout 600
 
 demo: install
 	$(BIN)/inkorg-kit demo

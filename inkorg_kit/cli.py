@@ -1,34 +1,51 @@
 """The ``inkorg-kit`` command: run a campaign's notebooks through papermill, or the demo.
 
     inkorg-kit run params/demo/campaign.yaml [--status-export FILE] [--run-dir DIR]
-    inkorg-kit report params/demo/campaign.yaml [--status-export FILE]
+        [--steps STEP,...] [--override-reason TEXT] [--exported-at "YYYY-MM-DD HH:MM"]
+        [--timeout SECONDS]
+    inkorg-kit report params/demo/campaign.yaml [--status-export FILE] [--exported-at ...]
     inkorg-kit demo
 
 Each step is one notebook, executed into the campaign's run folder (``out/<campaign>/``); the
-executed copies are kept under ``notebooks/`` there, so a failure can be read where it happened.
-A failing step stops the run with the notebook, the cell and the message (masked), and a
-non-zero exit code, which is what a scheduler (cron) needs.
+executed copies are kept under ``notebooks/`` there, so a failure can be read where it happened
+(personnummer masked in their outputs, owner-only like every file in the run folder). A failing
+step stops the run with the notebook, the cell and the message (masked), and a non-zero exit
+code, which is what a scheduler (cron) needs: 1 when a step failed, 2 when nothing could start
+(a wrong argument, a campaign that does not load, no archive password, no status export).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import getpass
 import os
 import sys
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from inkorg_kit._private import (
+    PRIVATE_DIR_MODE,
+    PRIVATE_FILE_MODE,
+    ensure_private_dir,
+    write_private_text,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
 DEMO_CAMPAIGN = REPO_ROOT / "params" / "demo" / "campaign.yaml"
 DEMO_REGION_DIR = Path("out") / "demo"
-DEMO_PASSWORD_ENV = "INKORG_7Z_PASSWORD"
+# Notebook 02's default ``password_env``: the variable the kernel reads the archive password from.
+PASSWORD_ENV = "INKORG_7Z_PASSWORD"
+DEMO_PASSWORD_ENV = PASSWORD_ENV
 # Only for the synthetic demo, so that `make demo` runs unattended. It is documented in the
 # README; real campaigns set their own password in the environment or are prompted for it.
 DEMO_PASSWORD = "inkorg-demo-endast-syntetiskt"
+STATUS_EXPORT_DIR = "status_export"  # notebook 04's default, under the run folder
+TIME_FORMAT = "%Y-%m-%d %H:%M"
 
 STEPS = (
     "00_campaign_check",
@@ -37,40 +54,105 @@ STEPS = (
     "03_reach_and_send_plan",
     "04_read_rates_followup",
 )
+OVERRIDE_STEPS = (STEPS[0], STEPS[2])  # the notebooks with an ``override_reason`` parameter
+
+# What the analyst hands on, by label: file patterns under the run folder.
+ARTEFACTS = {
+    "recipient archive": ("*.7z",),
+    "recipient manifest": ("recipients/manifest.csv",),
+    "send plan": ("send_plan.csv",),
+    "send plan calendar": ("send_plan.ics",),
+    "report": ("reports/*/*.html", "*.html"),
+}
+# Output types whose text is base64 (masking could only corrupt them).
+_BINARY_MIME = ("image/png", "image/jpeg", "image/gif", "application/pdf")
+
+# Messages, kept apart from the logic.
+NO_STATUS_EXPORT = (
+    "step {step} needs Personalverktyget's status export: give --status-export FILE (a file, or"
+    " a folder with the sent and failed files), or put the export in {default}/"
+)
+WAITING_FOR_EXPORT = (
+    "step {step} waits for a status export from Personalverktyget; after sending, run:"
+    " inkorg-kit report {campaign} --status-export FILE (or put the export in {default}/)"
+)
+NO_PASSWORD = (
+    "no archive password for step {step}: the environment variable {env} is not set and there"
+    " is no terminal to ask on. Set it before the run, e.g. `read -rs {env} && export {env}`;"
+    " it is never taken from a parameter. Nothing was run."
+)
+OVERRIDE_HINT = (
+    'with inkorg-kit: rerun with --override-reason "a written reason" to go ahead despite the'
+    " guideline errors (the reason is recorded in the check report and the manifest)"
+)
+KERNEL_DIED = (
+    "the notebook's Python kernel died (out of memory, or killed); nothing after this cell ran"
+)
+CELL_TIMED_OUT = "the cell ran longer than --timeout {timeout:g} s and was interrupted"
+
+
+class UsageError(ValueError):
+    """Nothing was run: an argument, a password or an input is missing; the message says which."""
 
 
 class StepFailed(RuntimeError):
-    """A notebook failed; carries where, so the message can say it plainly."""
+    """A notebook failed; carries where (step, ``In [n]`` and the cell's first line), so the
+    message can say it plainly. Every text in it is masked."""
 
-    def __init__(self, step: str, executed: Path, cell: int | None, message: str) -> None:
-        self.step, self.executed, self.cell, self.message = step, executed, cell, message
-        where = f"cell {cell}" if cell is not None else "start-up"
-        super().__init__(
-            f"step {step} failed at {where}: {message}\n  executed notebook: {executed}"
-        )
+    def __init__(
+        self,
+        step: str,
+        executed: Path,
+        cell: int | None,
+        message: str,
+        *,
+        source: str = "",
+        hint: str = "",
+    ) -> None:
+        self.step, self.executed, self.cell = step, executed, cell
+        self.message = _masked(message)
+        lines = [line.strip() for line in (source or "").splitlines() if line.strip()]
+        self.first_line = _masked(lines[0][:100]) if lines else ""
+        self.hint = hint
+        where = f"In [{cell}]" if cell is not None else "start-up"
+        if self.first_line:
+            where += f" ({self.first_line})"
+        text = f"step {step} failed at {where}: {self.message}\n  executed notebook: {executed}"
+        super().__init__(text + (f"\n  {hint}" if hint else ""))
 
 
 @dataclass(frozen=True)
 class RunResult:
     run_dir: Path
     executed: dict[str, Path]
+    # the artefacts' modification times before the run, so an earlier run's are not listed
+    before: Mapping[Path, int] = field(default_factory=dict)
 
     def artefacts(self) -> dict[str, Path]:
-        """The files the analyst hands on, where they exist."""
-        candidates = {
-            "recipient archive": sorted(self.run_dir.glob("*.7z")),
-            "recipient manifest": [self.run_dir / "recipients" / "manifest.csv"],
-            "send plan": [self.run_dir / "send_plan.csv"],
-            "send plan calendar": [self.run_dir / "send_plan.ics"],
-            "report": sorted(self.run_dir.glob("report*/*.html"))
-            + sorted(self.run_dir.glob("*.html")),
-        }
+        """The files the analyst hands on that this run wrote (the newest of each kind)."""
         found = {}
-        for label, paths in candidates.items():
-            existing = [p for p in paths if p.exists()]
-            if existing:
-                found[label] = existing[-1]
+        for label, patterns in ARTEFACTS.items():
+            written = [
+                path
+                for path, mtime in _artefact_files(self.run_dir, patterns).items()
+                if self.before.get(path) != mtime
+            ]
+            if written:
+                found[label] = max(written, key=lambda p: (p.stat().st_mtime_ns, p.name))
         return found
+
+
+def _artefact_files(run_dir: Path, patterns: Sequence[str]) -> dict[Path, int]:
+    return {
+        path: path.stat().st_mtime_ns
+        for pattern in patterns
+        for path in sorted(run_dir.glob(pattern))
+        if path.is_file()
+    }
+
+
+def _all_artefacts(run_dir: Path) -> dict[Path, int]:
+    return _artefact_files(run_dir, [p for patterns in ARTEFACTS.values() for p in patterns])
 
 
 def _local_kernel_manager() -> type:
@@ -103,6 +185,65 @@ def _masked(text: str) -> str:
     return mask_in_text(text)
 
 
+def _masked_outputs(value: object) -> object:
+    """Every text in a cell's outputs, masked (base64 images are left as they are)."""
+    if isinstance(value, str):
+        return _masked(value)
+    if isinstance(value, list):
+        return [_masked_outputs(item) for item in value]
+    if isinstance(value, dict):
+        return {k: v if k in _BINARY_MIME else _masked_outputs(v) for k, v in value.items()}
+    return value
+
+
+def privatise_executed(executed: Path) -> None:
+    """Mask personnummer in an executed notebook's outputs and make it owner-only.
+
+    Why: a failing cell's error value and traceback quote the data it choked on, and the
+    executed copy is kept for reading the failure; it must not be a second list of numbers.
+    """
+    import nbformat
+
+    if not executed.is_file():
+        return
+    try:
+        notebook = nbformat.read(executed, as_version=nbformat.NO_CONVERT)
+    except (OSError, ValueError):  # half-written by a kernel that died: keep it, owner-only
+        executed.chmod(PRIVATE_FILE_MODE)
+        return
+    for cell in notebook.cells:
+        if "outputs" in cell:
+            cell["outputs"] = nbformat.from_dict(_masked_outputs(cell["outputs"]))
+    write_private_text(executed, nbformat.writes(notebook))
+
+
+def _private_folder(folder: Path) -> Path:
+    """The folder for executed notebooks: created owner-only, and tightened if it was not."""
+    ensure_private_dir(folder)
+    with contextlib.suppress(OSError):
+        os.chmod(folder, PRIVATE_DIR_MODE)
+    return folder
+
+
+def _last_started_cell(executed: Path) -> tuple[int | None, str]:
+    """The ``In [n]`` and source of the last cell papermill started (for a kernel that died or
+    a cell that timed out, where papermill does not say which). A cell whose kernel died at
+    once has no count of its own: cells run in order, so it is the one after the last count."""
+    import nbformat
+
+    try:
+        notebook = nbformat.read(executed, as_version=4)
+    except (OSError, ValueError):
+        return None, ""
+    count, found = 0, (None, "")
+    for cell in (c for c in notebook.cells if c.cell_type == "code"):
+        if not cell.metadata.get("papermill", {}).get("start_time"):
+            break
+        count = cell.get("execution_count") or count + 1
+        found = (count, cell.source)
+    return found
+
+
 def run_step(
     step: str,
     run_dir: Path,
@@ -110,21 +251,26 @@ def run_step(
     *,
     output_dir: Path | None = None,
     progress: bool = True,
+    timeout: float | None = None,
 ) -> Path:
-    """Execute one notebook with the parameters it declares; raise StepFailed on error."""
+    """Execute one notebook with the parameters it declares; raise StepFailed on error.
+
+    ``timeout``: seconds a cell may run (None: no limit). The executed copy is masked and
+    owner-only afterwards, whether the step succeeded or not.
+    """
     import papermill as pm
+    from jupyter_client.kernelspec import NoSuchKernel
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
     notebook = NOTEBOOK_DIR / f"{step}.ipynb"
     if not notebook.exists():
         raise StepFailed(step, notebook, None, f"notebook {notebook} not found")
     declared = _declared_parameters(notebook)
-    unknown = sorted(set(parameters) - declared)
-    if unknown:
-        # papermill would only warn; a misspelt parameter silently does nothing.
-        parameters = {k: v for k, v in parameters.items() if k in declared}
-    executed = (output_dir or run_dir / "notebooks") / f"{step}.ipynb"
-    executed.parent.mkdir(parents=True, exist_ok=True)
+    # papermill would only warn on an undeclared parameter; pass only what the notebook reads
+    parameters = {k: v for k, v in parameters.items() if k in declared}
+    executed = _private_folder(output_dir or run_dir / "notebooks") / f"{step}.ipynb"
+    failure: StepFailed | None = None
     try:
         pm.execute_notebook(
             str(notebook),
@@ -134,12 +280,76 @@ def run_step(
             kernel_name="python3",
             progress_bar={"desc": step, "leave": True} if progress else False,
             kernel_manager_class=_local_kernel_manager(),
+            execution_timeout=timeout,
         )
     except PapermillExecutionError as error:
-        raise StepFailed(
-            step, executed, error.exec_count, _masked(f"{error.ename}: {error.evalue}")
-        ) from None
+        hint = OVERRIDE_HINT if "override_reason" in str(error.evalue) else ""
+        failure = StepFailed(
+            step,
+            executed,
+            error.exec_count,
+            f"{error.ename}: {error.evalue}",
+            source=error.source,
+            hint=hint,
+        )
+    except (DeadKernelError, CellTimeoutError) as error:
+        count, source = _last_started_cell(executed)
+        message = (
+            KERNEL_DIED
+            if isinstance(error, DeadKernelError)
+            else CELL_TIMED_OUT.format(timeout=timeout or 0)
+        )
+        failure = StepFailed(step, executed, count, message, source=source)
+    except NoSuchKernel as error:
+        failure = StepFailed(
+            step,
+            executed,
+            None,
+            f"no Jupyter kernel named {error.args[0]!r}: install the project's kernel with"
+            " `make install` (ipykernel install --sys-prefix --name python3)",
+        )
+    finally:
+        privatise_executed(executed)
+    if failure is not None:
+        raise failure
     return executed
+
+
+def ensure_archive_password(step: str = STEPS[2], env: str = PASSWORD_ENV) -> None:
+    """Make sure the kernel of notebook 02 finds the archive password in ``env``.
+
+    A kernel under papermill cannot prompt, so the command does: twice, on the terminal, and
+    hands the password on through the environment the kernel inherits (never as a parameter,
+    which papermill would write into the executed notebook). Without a terminal (cron) it
+    stops before anything runs.
+    """
+    if os.environ.get(env, "").strip():
+        return
+    if not (sys.stdin is not None and sys.stdin.isatty()):
+        raise UsageError(NO_PASSWORD.format(step=step, env=env))
+    from inkorg_kit.recipients import MIN_PASSWORD_LENGTH
+
+    try:
+        first = getpass.getpass(f"Lösenord för 7z-arkivet ({env} är inte satt): ")
+        again = getpass.getpass("Samma lösenord igen: ")
+    except EOFError:
+        raise UsageError(NO_PASSWORD.format(step=step, env=env)) from None
+    if first != again:
+        raise UsageError("the two passwords typed differ; nothing was run, try again")
+    if len(first.strip()) < MIN_PASSWORD_LENGTH:
+        raise UsageError(
+            f"the archive password is shorter than {MIN_PASSWORD_LENGTH} characters; choose a"
+            " longer one (e.g. four random words). Nothing was run."
+        )
+    os.environ[env] = first
+
+
+def chosen_steps(steps: Sequence[str]) -> tuple[str, ...]:
+    """``steps`` in the campaign's order (each reads what the one before wrote), checked."""
+    unknown = [s for s in steps if s not in STEPS]
+    if unknown:
+        raise UsageError(f"unknown step(s) {unknown}; choose from: {', '.join(STEPS)}")
+    return tuple(s for s in STEPS if s in steps)
 
 
 def run_campaign(
@@ -150,16 +360,36 @@ def run_campaign(
     simulate_status_export: bool = False,
     steps: Sequence[str] = STEPS,
     progress: bool = True,
+    override_reason: str = "",
+    exported_at: str = "",
+    timeout: float | None = None,
 ) -> RunResult:
-    """Run the campaign's steps in order into its run folder; stop at the first failure."""
+    """Run the campaign's steps in order into its run folder; stop at the first failure.
+
+    Step 04 reads ``status_export``, else ``<run_dir>/status_export/`` as notebook 04 does.
+    Without either, the whole campaign stops after 03 to wait for the export (exit 0), while
+    a chosen set of steps with 04 in it stops before anything runs.
+    """
     from inkorg_kit.campaign import load_campaign
 
+    steps = chosen_steps(steps)
     campaign = load_campaign(campaign_file)
-    run_dir = run_dir or Path("out") / campaign.name
-    run_dir.mkdir(parents=True, exist_ok=True)
+    run_dir = campaign.run_folder(run_dir)
+    default_export = run_dir / STATUS_EXPORT_DIR
+    if status_export is None and default_export.exists():
+        status_export = default_export
+    waiting = STEPS[4] in steps and status_export is None and not simulate_status_export
+    if waiting and steps != STEPS:
+        raise UsageError(NO_STATUS_EXPORT.format(step=STEPS[4], default=default_export))
+    if STEPS[2] in steps:
+        ensure_archive_password()
+    ensure_private_dir(run_dir)
+    before = _all_artefacts(run_dir)
     executed: dict[str, Path] = {}
     for step in steps:
         params: dict[str, object] = {"campaign_file": str(campaign_file), "run_dir": str(run_dir)}
+        if step in OVERRIDE_STEPS and override_reason.strip():
+            params["override_reason"] = override_reason
         if step == STEPS[4]:
             if simulate_status_export:
                 from inkorg_kit import synth_status
@@ -167,26 +397,50 @@ def run_campaign(
                 status_export = synth_status.write_status_export(run_dir, campaign)
             if status_export is None:
                 print(
-                    f"step {step} waits for a status export from Personalverktyget; after "
-                    f"sending run: inkorg-kit report {campaign_file} --status-export FILE",
+                    WAITING_FOR_EXPORT.format(
+                        step=step, campaign=campaign_file, default=default_export
+                    ),
                     file=sys.stderr,
                 )
                 break
             params["status_export"] = str(status_export)
-        executed[step] = run_step(step, run_dir, params, progress=progress)
-    return RunResult(run_dir=run_dir, executed=executed)
+            if exported_at:
+                params["exported_at"] = exported_at
+        executed[step] = run_step(step, run_dir, params, progress=progress, timeout=timeout)
+    return RunResult(run_dir=run_dir, executed=executed, before=before)
+
+
+def new_report_folder(reports: Path, now: dt.datetime | None = None) -> Path:
+    """A folder of its own for this report run: ``<date>_<HHMMSS>``, with ``-2``, ``-3`` …
+    when a run in the same second already made it (two runs never share one)."""
+    now = now or dt.datetime.now(ZoneInfo("Europe/Stockholm"))
+    stamp = now.strftime("%Y-%m-%d_%H%M%S")
+    ensure_private_dir(reports)
+    for number in range(1, 1000):
+        folder = reports / (stamp if number == 1 else f"{stamp}-{number}")
+        try:
+            folder.mkdir(mode=PRIVATE_DIR_MODE)
+        except FileExistsError:
+            continue
+        os.chmod(folder, PRIVATE_DIR_MODE)
+        return folder
+    raise UsageError(f"{reports} already has 999 report folders for {stamp}")
 
 
 def run_report(
-    campaign_file: Path, *, status_export: Path | None, run_dir: Path | None = None
+    campaign_file: Path,
+    *,
+    status_export: Path | None,
+    run_dir: Path | None = None,
+    exported_at: str = "",
+    timeout: float | None = None,
 ) -> Path:
     """Notebook 04 into a dated folder (for nightly runs during a campaign); the HTML path."""
     from inkorg_kit.campaign import load_campaign
 
     campaign = load_campaign(campaign_file)
-    run_dir = run_dir or Path("out") / campaign.name
-    stamp = dt.datetime.now(ZoneInfo("Europe/Stockholm")).strftime("%Y-%m-%d_%H%M")
-    folder = run_dir / "reports" / stamp
+    run_dir = campaign.run_folder(run_dir)
+    folder = new_report_folder(run_dir / "reports")
     params: dict[str, object] = {
         "campaign_file": str(campaign_file),
         "run_dir": str(run_dir),
@@ -194,7 +448,9 @@ def run_report(
     }
     if status_export is not None:
         params["status_export"] = str(status_export)
-    run_step(STEPS[4], run_dir, params, output_dir=folder, progress=False)
+    if exported_at:
+        params["exported_at"] = exported_at
+    run_step(STEPS[4], run_dir, params, output_dir=folder, progress=False, timeout=timeout)
     reports = sorted(folder.glob("*.html"))
     if not reports:
         raise StepFailed(STEPS[4], folder / f"{STEPS[4]}.ipynb", None, "no HTML report written")
@@ -236,45 +492,108 @@ def _print_funnel(run_dir: Path, examples: int = 5) -> None:
 
 
 def _print_result(result: RunResult) -> None:
-    _print_funnel(result.run_dir)
+    if STEPS[1] in result.executed:
+        _print_funnel(result.run_dir)
     print(f"\nrun folder: {result.run_dir}")
-    for label, path in result.artefacts().items():
+    artefacts = result.artefacts()
+    for label, path in artefacts.items():
         print(f"  {label:20s} {path}")
+    if not artefacts:
+        print("  (these steps wrote no recipient archive, send plan or report)")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _minute(text: str) -> str:
+    """argparse type for ``--exported-at``: a local time to the minute, checked here."""
+    try:
+        dt.datetime.strptime(text.strip(), TIME_FORMAT)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a time as YYYY-MM-DD HH:MM (Swedish local time), e.g. "
+            "'2027-03-23 06:30'"
+        ) from None
+    return text.strip()
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="inkorg-kit", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run a campaign's notebooks 00-04 into out/<campaign>/")
     run.add_argument("campaign", type=Path, help="the campaign YAML")
-    run.add_argument("--status-export", type=Path, help="Personalverktyget's status export")
+    run.add_argument(
+        "--status-export",
+        type=Path,
+        help=f"Personalverktyget's status export; default: <run dir>/{STATUS_EXPORT_DIR}/",
+    )
     run.add_argument("--run-dir", type=Path, help="default: out/<campaign name>")
     run.add_argument("--steps", help=f"comma-separated subset of: {', '.join(STEPS)}")
+    run.add_argument(
+        "--override-reason",
+        default="",
+        metavar="TEXT",
+        help="a written reason to go ahead despite guideline errors (steps 00 and 02; recorded)",
+    )
     report = sub.add_parser("report", help="run notebook 04 into a dated folder (for cron)")
     report.add_argument("campaign", type=Path)
     report.add_argument("--status-export", type=Path)
     report.add_argument("--run-dir", type=Path)
+    for command in (run, report):
+        command.add_argument(
+            "--exported-at",
+            type=_minute,
+            metavar='"YYYY-MM-DD HH:MM"',
+            help="when the status export was taken (local time); default: its latest time",
+        )
+        command.add_argument(
+            "--timeout",
+            type=_seconds,
+            metavar="SECONDS",
+            help="stop a cell that runs longer than this (for unattended runs); default: none",
+        )
     sub.add_parser("demo", help="the whole campaign on the bundled synthetic region")
-    args = parser.parse_args(argv)
+    return parser
 
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
     try:
         if args.command == "run":
             steps = STEPS
             if args.steps:
-                steps = tuple(s.strip() for s in args.steps.split(","))
-                bad = [s for s in steps if s not in STEPS]
-                if bad:
-                    parser.error(f"unknown step(s) {bad}; choose from: {', '.join(STEPS)}")
+                steps = tuple(s.strip() for s in args.steps.split(",") if s.strip())
+                try:
+                    steps = chosen_steps(steps)
+                except UsageError as error:
+                    parser.error(str(error))
             _print_result(
                 run_campaign(
                     args.campaign,
                     run_dir=args.run_dir,
                     status_export=args.status_export,
                     steps=steps,
+                    override_reason=args.override_reason,
+                    exported_at=args.exported_at or "",
+                    timeout=args.timeout,
                 )
             )
         elif args.command == "report":
-            path = run_report(args.campaign, status_export=args.status_export, run_dir=args.run_dir)
+            path = run_report(
+                args.campaign,
+                status_export=args.status_export,
+                run_dir=args.run_dir,
+                exported_at=args.exported_at or "",
+                timeout=args.timeout,
+            )
             print(f"report: {path}")
         else:
             _print_result(run_demo())
@@ -284,6 +603,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OSError, ValueError) as error:
         print(f"inkorg-kit: {_masked(str(error))}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("inkorg-kit: interrupted", file=sys.stderr)
+        return 130
     return 0
 
 

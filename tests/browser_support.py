@@ -7,8 +7,10 @@ analyst does: open a notebook, run it, move a slider, look at the chart.
 
 Why "offline" means routing, not ``context.set_offline``: JupyterLab itself is on 127.0.0.1, so
 the browser must reach that one origin and nothing else. :class:`NetworkGuard` aborts every
-other request and keeps a list of them; Chromium is also told to resolve no host name but
-localhost and to skip its own calls home, as on a closed hospital network.
+other request the page makes and keeps a list of them; Chromium is also told to resolve no host
+name but localhost, to send every connection but those to 127.0.0.1 to a proxy that is not
+there (which stops what routing does not see, such as a WebSocket to an IP address), and to
+skip its own calls home, as on a closed hospital network.
 """
 
 from __future__ import annotations
@@ -55,6 +57,12 @@ CHROMIUM_ARGS = (
     "--no-pings",
     # Resolve no host name but localhost: a stray CDN <script> cannot even find its server.
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
+    # Every connection goes to a proxy where nothing listens (port 9, discard), so none leaves
+    # the machine, a WebSocket to an IP address included (page routing does not see those) ...
+    "--proxy-server=127.0.0.1:9",
+    # ... but those to JupyterLab's address; <-loopback> ends Chromium's implicit bypass of the
+    # other loopback addresses (127.0.0.2 …), so the one server is all the page can reach.
+    "--proxy-bypass-list=<-loopback>;127.0.0.1;localhost",
 )
 VIEWPORT = {"width": 1400, "height": 1000}
 
@@ -256,11 +264,16 @@ def running_jupyterlab(root_dir: Path, state_dir: Path, **kwargs: Any) -> Iterat
 
 
 def launch_chromium(
-    playwright: Playwright, *, executable: Path = CHROMIUM, timeout: float = 30
+    playwright: Playwright,
+    *,
+    executable: Path = CHROMIUM,
+    timeout: float = 30,
+    args: Sequence[str] = CHROMIUM_ARGS,
 ) -> Browser:
     """Debian's Chromium, headless, as Playwright's browser; a clear error if it cannot start.
 
     Playwright makes a fresh temporary profile (user-data-dir) for each launch and removes it.
+    ``args``: the command-line switches (the test of the network switches varies them).
     """
     if not (executable.is_file() and os.access(executable, os.X_OK)):
         raise BrowserTestError(
@@ -275,7 +288,7 @@ def launch_chromium(
         return playwright.chromium.launch(
             executable_path=str(executable),
             headless=True,
-            args=list(CHROMIUM_ARGS),
+            args=list(args),
             timeout=timeout * 1000,
         )
     except PlaywrightError as error:

@@ -5,25 +5,32 @@ copy of the kit's layout: ``notebooks/``, ``params/`` and a synthetic region in 
 Debian's Chromium (driven by Playwright, never a downloaded browser) may reach only that
 server: every other request is aborted and recorded, as on a closed hospital network. The test
 opens the notebooks 00 to 04 as committed (their default parameters), runs all cells, checks
-the charts rendered as offline SVG, moves the login-share slider in 03 and sees the numbers and
-the chart change, and saves a screenshot of each under ``out/screenshots/`` (copied to
-``docs/screenshots/`` for the README when ``INKORG_UPDATE_SCREENSHOTS=1``).
+that each shows the charts it should, drawn as offline SVG with marks inside them (01's funnel:
+one bar per step, and the target group's size), lowers the login-share slider in 03 and sees
+the reachable count fall and the chart change, and saves a screenshot of each under
+``out/screenshots/`` (copied to ``docs/screenshots/`` for the README when
+``INKORG_UPDATE_SCREENSHOTS=1``). A control notebook drawn with Altair's CDN renderer proves the
+network is really off: its request is blocked and it draws nothing.
 """
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import shlex
 import shutil
 import socket
+import threading
 import time
-from dataclasses import dataclass
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import pytest
 from browser_support import (
+    CHROMIUM_ARGS,
     SCREENSHOT_DIR,
     VIEWPORT,
     BrowserTestError,
@@ -41,12 +48,21 @@ from inkorg_kit import cli
 REPO = Path(__file__).resolve().parents[1]
 STEPS = cli.STEPS
 SLIDER_LABEL = "Inloggade 65–74"  # a login-share slider of inkorg_kit.widgets (03)
+REACHABLE = "messageable"  # the summary row "Kan nås i 1177-inkorgen (aktiv inloggning)"
 RECOMPUTE_FAILED = "Kunde inte räkna om"  # what the panel shows when a recompute fails
 FUNNEL_TITLE = "tratt"  # 01's funnel chart: "Tratt: från utdrag till målgrupp"
 # Hosts whose name in an output means a chart would load its scripts from the internet.
 CDN_HOSTS = ("cdn.jsdelivr.net", "unpkg.com", "cdnjs", "googleapis", "gstatic")
 # Output types that need JupyterLab's own Vega renderer or a script instead of inline SVG.
 ONLINE_MIME = re.compile(r"application/vnd\.vega|application/javascript")
+# How many charts each notebook shows after Run All (a chart that vanishes fails the test).
+EXPECTED_CHARTS = {
+    "00_campaign_check": 0,
+    "01_target_group": 2,  # the funnel, age and sex
+    "02_recipient_files": 2,  # from list to recipients, the files
+    "03_reach_and_send_plan": 4,  # reach funnel, read curve, send times compared, send plan
+    "04_read_rates_followup": 2,  # read rates by group, time to read
+}
 
 pytestmark = pytest.mark.browser
 
@@ -139,14 +155,19 @@ class Chart:
 
     mime: str
     loaded: bool  # the browser decoded it (an <img> with a size)
-    marks: dict[str, int]  # Vega mark type -> number of mark groups
-    items: int  # drawn shapes inside mark groups
+    marks: dict[str, int]  # Vega mark type -> items drawn inside its mark groups (bars, …)
     texts: list[str]  # every <text> in the SVG: title, axis labels, legend
     source: str
+    mark_texts: list[str] = field(default_factory=list)  # the labels drawn as text marks
+    title: str = ""
+
+    @property
+    def items(self) -> int:
+        """Shapes drawn for data: axes, grid, title and legend do not count."""
+        return sum(n for kind, n in self.marks.items() if kind != "text")
 
     def describe(self) -> str:
-        title = self.texts[0] if self.texts else "(no text)"
-        return f"{self.mime} loaded={self.loaded} marks={self.marks} items={self.items} {title!r}"
+        return f"{self.mime} loaded={self.loaded} marks={self.marks} {self.title!r}"
 
 
 _OUTPUTS = """(hosts) => {
@@ -164,14 +185,48 @@ _OUTPUTS = """(hosts) => {
 }"""
 
 
+def _svg_text(src: str) -> str:
+    if not src.startswith("data:image/svg+xml"):
+        return ""
+    head, body = src.split(",", 1)
+    return base64.b64decode(body).decode("utf-8") if head.endswith(";base64") else unquote(body)
+
+
+def _text_of(element: ET.Element) -> str:
+    text = "".join(element.itertext()).replace("\u00a0", " ")
+    return " ".join(text.split())
+
+
 def _svg_chart(mime: str, src: str, loaded: bool) -> Chart:
-    svg = unquote(src.split(",", 1)[1]) if src.startswith("data:image/svg+xml") else ""
+    """What vl-convert drew: each Vega mark is a ``<g class="mark-<type> role-mark">`` whose
+    children are the items drawn for the data (one path per bar, one text per label). An
+    empty chart keeps the groups but has no items in them, and axes live in other groups."""
+    svg = _svg_text(src)
     marks: dict[str, int] = {}
-    for kind in re.findall(r'class="mark-(\w+) role-mark', svg):
-        marks[kind] = marks.get(kind, 0) + 1
-    items = len(re.findall(r"<(?:path|rect|line|circle)\b", svg))
-    texts = [t.strip() for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg) if t.strip()]
-    return Chart(mime, loaded, marks, items, texts, src)
+    texts: list[str] = []
+    mark_texts: list[str] = []
+    title = ""
+    try:
+        root = ET.fromstring(svg) if svg else None
+    except ET.ParseError:
+        root = None
+    for element in root.iter() if root is not None else ():
+        tag = element.tag.rsplit("}", 1)[-1]
+        if tag == "text" and _text_of(element):
+            texts.append(_text_of(element))
+        classes = element.get("class", "").split()
+        if "role-title-text" in classes:
+            title = title or _text_of(element)
+        if tag != "g" or "role-mark" not in classes:
+            continue
+        kind = next((c.removeprefix("mark-") for c in classes if c.startswith("mark-")), "?")
+        if kind == "group":  # a container of other marks, counted on their own
+            continue
+        drawn = list(element)
+        marks[kind] = marks.get(kind, 0) + len(drawn)
+        if kind == "text":
+            mark_texts += [_text_of(item) for item in drawn]
+    return Chart(mime, loaded, marks, texts, src, mark_texts, title)
 
 
 def charts_in(page) -> list[Chart]:
@@ -184,8 +239,9 @@ def charts_in(page) -> list[Chart]:
     ]
 
 
-def assert_offline_outputs(page, step: str) -> list[Chart]:
-    """Charts are inline SVG drawn by vl-convert; nothing needs a script from elsewhere."""
+def assert_offline_outputs(page, step: str, expected: int | None = None) -> list[Chart]:
+    """Charts are inline SVG drawn by vl-convert, each with items drawn for its data; nothing
+    needs a script from elsewhere; and there are ``expected`` of them when given."""
     outputs = page.evaluate(_OUTPUTS, list(CDN_HOSTS))
     online = [o for o in outputs if ONLINE_MIME.search(o["mime"])]
     assert not online, (
@@ -195,8 +251,13 @@ def assert_offline_outputs(page, step: str) -> list[Chart]:
     cdn = sorted({h for o in outputs for h in o["cdn"]})
     assert not cdn, f"{step}: outputs that load scripts from a CDN: {cdn}"
     charts = charts_in(page)
-    broken = [c.describe() for c in charts if not (c.loaded and c.marks and c.items)]
-    assert not broken, f"{step}: charts that did not render with marks: {broken}"
+    broken = [c.describe() for c in charts if not (c.loaded and c.items)]
+    assert not broken, f"{step}: charts drawn without data (no bars, lines or points): {broken}"
+    if expected is not None:
+        assert len(charts) == expected, (
+            f"{step}: {len(charts)} charts shown, expected {expected}: "
+            f"{[c.describe() for c in charts]}"
+        )
     return charts
 
 
@@ -233,15 +294,33 @@ def screenshot_whole_cell(page, locator, name: str, *, max_height: int = 3000) -
 # --------------------------------------------------------------------------- per notebook
 
 
+def funnel_truth(kit: Path) -> tuple[int, int]:
+    """From what notebook 01 wrote: the funnel's bars (every step but a rejection reason that
+    removed nobody, as inkorg_kit.charts.target_funnel draws it) and the target group's size."""
+    import polars as pl
+
+    funnel = pl.read_csv(kit / "out" / "blodtryck-solbacka-2027" / "target_funnel.csv")
+    shown = funnel.filter(~pl.col("step").str.starts_with("rejected_") | (pl.col("removed") > 0))
+    group = funnel.filter(pl.col("step") == "target_group")["remaining"].item()
+    return shown.height, group
+
+
 def check_target_group(page, lab_page: LabPage, step: str, charts: list[Chart]) -> None:
-    """01: the funnel chart is drawn (marks in an SVG, not an error box)."""
-    funnel = [c for c in charts if any(FUNNEL_TITLE in t.lower() for t in c.texts)]
+    """01: the funnel chart is drawn: one bar per step, and the target group's size on it."""
+    funnel = [c for c in charts if FUNNEL_TITLE in c.title.lower()]
     assert funnel, (
         f"{step}: no funnel chart (an SVG with {FUNNEL_TITLE!r} in its title) after Run All; "
         f"charts: {[c.describe() for c in charts]}"
     )
     chart = funnel[0]
-    assert chart.marks.get("rect", 0) > 0, f"{step}: the funnel has no bars: {chart.describe()}"
+    bars, group = funnel_truth(lab_page.lab.cwd)
+    assert chart.marks.get("rect", 0) == bars, (
+        f"{step}: the funnel should draw {bars} bars (one per step of target_funnel.csv): "
+        f"{chart.describe()}"
+    )
+    assert f"{group:,}".replace(",", " ") in chart.mark_texts, (
+        f"{step}: the funnel does not show the target group's {group} residents: {chart.mark_texts}"
+    )
     # the funnel, and the age and sex chart below it
     target = page.locator(f'.jp-RenderedSVG img[src="{chart.source}"]').first
     show_cell_with(page, target, part=".jp-OutputArea-child")
@@ -251,6 +330,14 @@ def check_target_group(page, lab_page: LabPage, step: str, charts: list[Chart]) 
 def _widget_state(page) -> tuple[list[str], list[str]]:
     tables = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell table")
     return [t.inner_text() for t in tables.all()], [c.source for c in charts_in(page)]
+
+
+def _expected_count(page, measure: str) -> float:
+    """The unrounded expected count of a row of the reach summary (``data-value``)."""
+    cell = page.locator(
+        f'.jp-NotebookPanel:not(.lm-mod-hidden) tr[data-measure="{measure}"] td[data-value]'
+    ).first
+    return float(cell.get_attribute("data-value"))
 
 
 def check_reach_widgets(page, lab_page: LabPage, step: str, charts: list[Chart]) -> None:
@@ -269,6 +356,7 @@ def check_reach_widgets(page, lab_page: LabPage, step: str, charts: list[Chart])
     value_before = handle.get_attribute("aria-valuenow")
     tables_before, charts_before = _widget_state(page)
     assert tables_before, f"{step}: no summary table shown beside the sliders"
+    reachable_before = _expected_count(page, REACHABLE)
 
     # Drag the handle to a fifth of the track, as the analyst would with the mouse.
     box = handle.bounding_box()
@@ -280,7 +368,9 @@ def check_reach_widgets(page, lab_page: LabPage, step: str, charts: list[Chart])
     page.mouse.move(track["x"] + track["width"] * 0.2, y, steps=8)
     page.mouse.up()
     value_after = handle.get_attribute("aria-valuenow")
-    assert value_after != value_before, f"{step}: the slider did not move ({value_before})"
+    assert float(value_after) < float(value_before), (
+        f"{step}: dragging {wanted!r} left did not lower it ({value_before} -> {value_after})"
+    )
 
     # The panel clears and redraws its charts: wait until the new ones are all there and
     # stay the same for half a second with the kernel idle.
@@ -301,9 +391,14 @@ def check_reach_widgets(page, lab_page: LabPage, step: str, charts: list[Chart])
         f"{step}: moving {wanted!r} from {value_before} to {value_after} did not redraw "
         "the chart within 60 s"
     )
+    reachable_after = _expected_count(page, REACHABLE)
+    assert reachable_after < reachable_before, (
+        f"{step}: lowering {wanted!r} from {value_before} to {value_after} should lower the "
+        f"residents reachable in the inbox, but {reachable_before} -> {reachable_after}"
+    )
     problem = page.get_by_text(RECOMPUTE_FAILED)
     assert not problem.count(), f"{step}: the panel says {problem.first.inner_text()!r}"
-    assert_offline_outputs(page, f"{step} (after the slider)")
+    assert_offline_outputs(page, f"{step} (after the slider)", EXPECTED_CHARTS[step])
     screenshot_whole_cell(page, slider, f"{step}_slider_moved")
 
 
@@ -331,6 +426,18 @@ CHECKS = {
 
 
 # --------------------------------------------------------------------------- the tests
+
+
+# In the control's output: the html renderer's chart <div>s, and any Vega marks drawn in them
+# (SVG mark groups or a canvas) had its script loaded.
+_CDN_CHART_DRAWN = """() => {
+  const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+  const embeds = Array.from(panel.querySelectorAll(
+    '.jp-OutputArea-output[data-mime-type="text/html"] div[id^="altair-viz"]'));
+  const marks = embeds.reduce(
+    (n, el) => n + el.querySelectorAll('.role-mark, canvas, svg.marks').length, 0);
+  return { embeds: embeds.length, marks: marks };
+}"""
 
 
 def write_cdn_control(folder: Path) -> str:
@@ -398,7 +505,7 @@ def test_analyst_runs_every_notebook_in_jupyterlab_offline(tmp_path: Path) -> No
                         "kernel must start there (`make lab`'s options decide where)."
                     )
                 (SCREENSHOT_DIR / f"{step}_FAILED.png").unlink(missing_ok=True)
-                charts = assert_offline_outputs(page, step)
+                charts = assert_offline_outputs(page, step, EXPECTED_CHARTS[step])
                 CHECKS.get(step, show_first_output)(page, lab_page, step, charts)
                 lab_page.close_notebook()
                 timings[step] = round(time.monotonic() - started, 1)
@@ -407,7 +514,7 @@ def test_analyst_runs_every_notebook_in_jupyterlab_offline(tmp_path: Path) -> No
                 f"hospital network would): {guard.blocked[:10]}"
             )
 
-            # The control: a chart that needs the CDN gets blocked and does not render.
+            # The control: a chart that needs the CDN gets blocked and draws nothing.
             lab_page.open_notebook(notebook_path_on_server(lab, control.removesuffix(".ipynb")))
             assert lab_page.run_all().ok
             page.wait_for_timeout(1500)  # time for its <script> to ask for Vega
@@ -417,13 +524,111 @@ def test_analyst_runs_every_notebook_in_jupyterlab_offline(tmp_path: Path) -> No
             )
             with pytest.raises(AssertionError, match="from a CDN"):
                 assert_offline_outputs(page, "control")
-            assert not charts_in(page), "a CDN chart rendered although the CDN was blocked"
+            drawn = page.evaluate(_CDN_CHART_DRAWN)
+            assert drawn["embeds"] == 1, f"the control's chart output is missing: {drawn}"
+            assert drawn["marks"] == 0, f"a CDN chart drew marks with the CDN blocked: {drawn}"
             lab_page.close_notebook()
         finally:
             browser.close()
     print(f"seconds per notebook: {timings}")
     if missing:
         pytest.fail("; ".join(missing))
+
+
+class _Listener:
+    """A TCP server on an address the page must not reach; it records every connection."""
+
+    def __init__(self, host: str) -> None:
+        self.socket = socket.create_server((host, 0))
+        self.url = f"ws://{host}:{self.socket.getsockname()[1]}/"
+        self.connections: list[tuple] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, address = self.socket.accept()
+            except OSError:  # closed
+                return
+            self.connections.append(address)
+            connection.close()
+
+
+_WEBSOCKET = """(url) => new Promise((resolve) => {
+  const ws = new WebSocket(url);
+  ws.onopen = () => resolve('open');
+  ws.onerror = () => resolve('error');
+  setTimeout(() => resolve('no answer'), 5000);
+})"""
+
+
+@pytest.mark.parametrize(
+    "left_out",
+    [(), ("--host-resolver-rules",), ("--proxy-server", "--proxy-bypass-list")],
+    ids=["all-switches", "proxy-alone", "host-rules-alone"],
+)
+def test_a_websocket_to_an_ip_address_reaches_nothing(tmp_path: Path, left_out) -> None:
+    """Page routing does not see WebSockets and host rules may not cover IP addresses: the
+    browser's switches must stop one to a loopback address that is not JupyterLab's, each of
+    the two (proxy, host rules) on its own, while the allowed origin still loads."""
+    import functools
+    import http.server
+
+    from playwright.sync_api import sync_playwright
+
+    (tmp_path / "index.html").write_text("<p>JupyterLab stand-in</p>", encoding="utf-8")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    elsewhere = _Listener("127.0.0.2")  # any address but the server's
+    args = [a for a in CHROMIUM_ARGS if not a.startswith(left_out)] if left_out else CHROMIUM_ARGS
+    try:
+        with sync_playwright() as playwright:
+            browser = launch_chromium(playwright, args=args)
+            try:
+                stand_in = JupyterLab(None, server.server_address[1], "", tmp_path, tmp_path)
+                context, guard = offline_context(browser, stand_in)
+                page = context.new_page()
+                page.goto(f"{stand_in.origin}/index.html")
+                assert page.inner_text("p") == "JupyterLab stand-in"
+                outcome = page.evaluate(_WEBSOCKET, elsewhere.url)
+            finally:
+                browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+        elsewhere.socket.close()
+    assert outcome != "open" and not elsewhere.connections, (
+        f"a WebSocket to {elsewhere.url} got through (with {left_out or 'all'} switches off): "
+        f"{outcome}, connections {elsewhere.connections}"
+    )
+    assert not guard.blocked  # the stand-in page asked for nothing else
+
+
+def test_the_chart_check_sees_an_empty_chart_as_empty() -> None:
+    """vl-convert writes the mark groups, axes and title even with no data: only the items in
+    the mark groups tell a drawn funnel from an empty one."""
+    import polars as pl
+    import vl_convert
+
+    from inkorg_kit import charts
+
+    funnel = pl.DataFrame(
+        {
+            "step": ["rows_in", "rejected_empty", "duplicate", "target_group"],
+            "label": ["rader in", "ogiltigt: tomt värde", "dubbletter", "målgrupp"],
+            "removed": [0, 0, 1_200, 0],
+            "remaining": [3_167, 3_167, 1_967, 1_967],
+        }
+    )
+    drawn = {}
+    for name, frame in {"full": funnel, "empty": funnel.clear()}.items():
+        svg = vl_convert.vegalite_to_svg(charts.target_funnel(frame).to_json())
+        drawn[name] = _svg_chart("image/svg+xml", "data:image/svg+xml," + quote(svg), True)
+    assert drawn["empty"].title == drawn["full"].title == "Tratt: från utdrag till målgrupp"
+    assert drawn["empty"].items == 0 and drawn["empty"].marks == {"rect": 0, "text": 0}
+    assert drawn["full"].marks == {"rect": 3, "text": 3}  # the reason that removed no one: no bar
+    assert "1 967" in drawn["full"].mark_texts
 
 
 def test_lab_arguments_come_from_the_makefile(tmp_path: Path) -> None:
