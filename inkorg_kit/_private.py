@@ -77,6 +77,20 @@ def write_private_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     return Path(path)
 
 
+def write_private_new(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` to a new file (never over one), owner-only from its creation, fsynced.
+
+    For files written into a fresh private staging folder and renamed into place only once all
+    of them are whole: there a temporary file per file would only cost time.
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return Path(path)
+
+
 def write_private_text(path: str | os.PathLike[str], text: str, *, newline: str = "\n") -> Path:
     """Write UTF-8 text (no BOM) atomically; ``newline`` replaces every ``\\n``."""
     if newline != "\n":

@@ -69,9 +69,9 @@ import polars as pl
 from inkorg_kit import pnr as _pnr
 from inkorg_kit._private import (
     PRIVATE_DIR_MODE,
-    atomic_private_file,
     atomic_private_path,
     ensure_private_dir,
+    write_private_new,
 )
 from inkorg_kit._private import write_private_text as _write_private_text
 
@@ -1062,8 +1062,7 @@ def write(
         os.chmod(staging, PRIVATE_DIR_MODE)
         for fname, start, end in zip(names, starts, ends, strict=True):
             chunk = view[start * _LINE : end * _LINE]
-            with atomic_private_file(staging / fname) as handle:
-                handle.write(chunk)
+            write_private_new(staging / fname, chunk)  # the staging folder is private
             hashes.append(hashlib.sha256(chunk).hexdigest())
         _fsync_dir(staging)
         for fname in names:  # whole files only, and only once all of them are written

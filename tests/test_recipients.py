@@ -585,16 +585,16 @@ def test_a_run_that_dies_halfway_leaves_no_manifest(
     )  # 10 files
     assert (run / "recipients" / "manifest.json").exists()
 
-    real = rc.atomic_private_file
+    real = rc.write_private_new
     calls = {"n": 0}
 
-    def dying(path):  # the third file fails (disk full, power cut …)
+    def dying(path, data):  # the third file fails (disk full, power cut …)
         calls["n"] += 1
         if calls["n"] == 3:
             raise OSError("no space left on device")
-        return real(path)
+        return real(path, data)
 
-    monkeypatch.setattr(rc, "atomic_private_file", dying)
+    monkeypatch.setattr(rc, "write_private_new", dying)
     with pytest.raises(OSError, match="no space"):
         rc.write(
             rc.split(ok_frame(numbers[:400]), part_size=100),
@@ -850,13 +850,13 @@ def test_the_recipient_folder_is_private_whoever_made_it(
     folder.mkdir()
     os.chmod(folder, 0o755)  # made by hand, or by an older version
     staging_modes: list[int] = []
-    real = rc.atomic_private_file
+    real = rc.write_private_new
 
-    def spy(path):
+    def spy(path, data):
         staging_modes.append(stat.S_IMODE(Path(path).parent.stat().st_mode))
-        return real(path)
+        return real(path, data)
 
-    monkeypatch.setattr(rc, "atomic_private_file", spy)
+    monkeypatch.setattr(rc, "write_private_new", spy)
     parts = rc.split(ok_frame(list(skv_numbers()[:300])))
     rc.write(parts, tmp_path, "demo-kampanj", unchecked_reason=UNCHECKED)
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
