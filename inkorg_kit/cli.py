@@ -488,7 +488,8 @@ def _print_funnel(run_dir: Path, examples: int = 5) -> None:
         for first_row, reason, value in rejected.select(
             "first_row", "reason", "value_masked"
         ).iter_rows():
-            print(f"  e.g. data row {int(first_row) + 1:,}: {value!r} ({reason})")
+            shown = repr(value) if value else "(blank)"
+            print(f"  e.g. data row {int(first_row) + 1:,}: {shown} ({reason})")
 
 
 def _print_result(result: RunResult) -> None:

@@ -712,8 +712,8 @@ def mask(values: str | pl.Expr | pl.Series | None) -> Any:
     Every digit after the first eight (a value of 11 or more digits) or six (10 digits)
     becomes ``*``, wherever it stands, so a rejected value with text or a second number after
     it shows no more than one date: ``19900101-2385 (mobil)`` → ``19900101-**** (mobil)``.
-    Shorter values keep all but four of their digits, and values of four characters or
-    fewer are masked whole. Works on one string, a Series or an expression.
+    Shorter values keep all but four of their digits, values of one to four characters are
+    masked whole, and a blank value stays blank. Works on one string, a Series or an expression.
 
     >>> mask("19900101-2385, 20000229-2399")
     '19900101-****, ********-****'
@@ -740,8 +740,10 @@ def _masked(e: pl.Expr) -> pl.Expr:
     return (  # the first branch names the result: the input column's name
         pl.when(text.str.len_chars() > 4)
         .then(pl.concat_str(shown, rest))
-        .when(e.is_not_null())
+        .when(text.str.len_chars() > 0)
         .then(pl.lit(MASK))
+        .when(e.is_not_null())
+        .then(pl.lit(""))  # nothing to hide in a blank value
     )
 
 
