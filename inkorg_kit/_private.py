@@ -3,7 +3,8 @@
 Why: a half-written recipient file is worse than none (a resident messaged twice or not at
 all), and files with personnummer must never be readable by other users on a shared server.
 Every write goes to a temporary file in the target folder, created with mode 0600, is flushed
-and fsynced, and then renamed over the target in one step.
+and fsynced, and then renamed over the target in one step (and the folder fsynced, so the
+rename itself survives a power cut).
 """
 
 from __future__ import annotations
@@ -30,6 +31,16 @@ def ensure_private_dir(path: str | os.PathLike[str]) -> Path:
     return folder
 
 
+def fsync_dir(folder: str | os.PathLike[str]) -> None:
+    """Make renames into ``folder`` durable (best effort: not possible on every platform)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
 @contextlib.contextmanager
 def atomic_private_file(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     """Open a binary handle whose content replaces ``path`` only if the block succeeds."""
@@ -43,6 +54,7 @@ def atomic_private_file(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp_name, target)
+        fsync_dir(target.parent)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)
@@ -64,6 +76,7 @@ def atomic_private_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, target)
+        fsync_dir(target.parent)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()

@@ -71,6 +71,7 @@ from inkorg_kit._private import (
     PRIVATE_DIR_MODE,
     atomic_private_path,
     ensure_private_dir,
+    fsync_dir,
     write_private_new,
 )
 from inkorg_kit._private import write_private_text as _write_private_text
@@ -961,16 +962,6 @@ def _remove_stale(folder: Path, campaign: str, run_dir: Path) -> None:
     archive_path(run_dir, campaign).unlink(missing_ok=True)
 
 
-def _fsync_dir(folder: Path) -> None:
-    """Make renames into ``folder`` durable before the manifest claims the files."""
-    with contextlib.suppress(OSError):  # not possible on every platform; best effort
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 def _manifest_csv(manifest: Mapping[str, Any]) -> str:
     """The manifest as a table for Excel (``;``, UTF-8 with BOM) with a totals row."""
     buffer = stdio.StringIO()
@@ -1064,10 +1055,10 @@ def write(
             chunk = view[start * _LINE : end * _LINE]
             write_private_new(staging / fname, chunk)  # the staging folder is private
             hashes.append(hashlib.sha256(chunk).hexdigest())
-        _fsync_dir(staging)
+        fsync_dir(staging)
         for fname in names:  # whole files only, and only once all of them are written
             os.replace(staging / fname, folder / fname)
-        _fsync_dir(folder)
+        fsync_dir(folder)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     pnrs = parts.frame["pnr"]
