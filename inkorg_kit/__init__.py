@@ -1,5 +1,8 @@
 """inkorg-kit: plan, check, cut and follow up bulk messages to residents' 1177 inbox."""
 
-from inkorg_kit.tables import use_plain_tables
+import sys as _sys
 
-use_plain_tables()  # in a notebook kernel: polars frames as plain tables (see inkorg_kit.tables)
+if "IPython" in _sys.modules:  # a notebook kernel: polars frames as plain tables
+    from inkorg_kit.tables import use_plain_tables
+
+    use_plain_tables()

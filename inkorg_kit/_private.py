@@ -20,12 +20,16 @@ PRIVATE_FILE_MODE = 0o600
 PRIVATE_DIR_MODE = 0o700
 
 
-def ensure_private_dir(path: str | os.PathLike[str]) -> Path:
-    """Create ``path`` (and parents) if needed; folders we create are owner-only."""
+def ensure_private_dir(path: str | os.PathLike[str], *, tighten: bool = False) -> Path:
+    """Create ``path`` (and parents) if needed; folders we create are owner-only.
+
+    ``tighten``: make ``path`` itself owner-only even if it existed (made by hand, or by an
+    older version), for folders that hold personnummer.
+    """
     folder = Path(path)
     missing = [p for p in (folder, *folder.parents) if not p.exists()]
     folder.mkdir(parents=True, exist_ok=True)
-    for created in missing:
+    for created in [*missing, *([folder] if tighten else [])]:
         with contextlib.suppress(OSError):
             os.chmod(created, PRIVATE_DIR_MODE)
     return folder

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 import altair as alt
 import polars as pl
 
+from inkorg_kit.tables import whole_number
+
 if TYPE_CHECKING:
     from inkorg_kit.reach import ReachResult
     from inkorg_kit.schedule import SendPlan
@@ -530,9 +532,7 @@ def target_funnel(funnel: pl.DataFrame) -> alt.LayerChart:
     )
     # about fifteen rows: formatting them in Python is fine
     text = [
-        f"{kept:,}".replace(",", "\u00a0")
-        if kind in ("in", "group")
-        else f"−{gone:,}".replace(",", "\u00a0")
+        whole_number(kept) if kind in ("in", "group") else f"−{whole_number(gone)}"
         for kind, kept, gone in data.select("kind", "remaining", "removed").iter_rows()
     ]
     data = data.with_columns(

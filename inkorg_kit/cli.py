@@ -17,9 +17,7 @@ code, which is what a scheduler (cron) needs: 1 when a step failed, 2 when nothi
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
-import getpass
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -217,14 +215,6 @@ def privatise_executed(executed: Path) -> None:
     write_private_text(executed, nbformat.writes(notebook))
 
 
-def _private_folder(folder: Path) -> Path:
-    """The folder for executed notebooks: created owner-only, and tightened if it was not."""
-    ensure_private_dir(folder)
-    with contextlib.suppress(OSError):
-        os.chmod(folder, PRIVATE_DIR_MODE)
-    return folder
-
-
 def _last_started_cell(executed: Path) -> tuple[int | None, str]:
     """The ``In [n]`` and source of the last cell papermill started (for a kernel that died or
     a cell that timed out, where papermill does not say which). A cell whose kernel died at
@@ -269,7 +259,9 @@ def run_step(
     declared = _declared_parameters(notebook)
     # papermill would only warn on an undeclared parameter; pass only what the notebook reads
     parameters = {k: v for k, v in parameters.items() if k in declared}
-    executed = _private_folder(output_dir or run_dir / "notebooks") / f"{step}.ipynb"
+    executed = (
+        ensure_private_dir(output_dir or run_dir / "notebooks", tighten=True) / f"{step}.ipynb"
+    )
     failure: StepFailed | None = None
     try:
         pm.execute_notebook(
@@ -327,21 +319,12 @@ def ensure_archive_password(step: str = STEPS[2], env: str = PASSWORD_ENV) -> No
         return
     if not (sys.stdin is not None and sys.stdin.isatty()):
         raise UsageError(NO_PASSWORD.format(step=step, env=env))
-    from inkorg_kit.recipients import MIN_PASSWORD_LENGTH
+    from inkorg_kit.recipients import PasswordError, _password
 
-    try:
-        first = getpass.getpass(f"Lösenord för 7z-arkivet ({env} är inte satt): ")
-        again = getpass.getpass("Samma lösenord igen: ")
-    except EOFError:
-        raise UsageError(NO_PASSWORD.format(step=step, env=env)) from None
-    if first != again:
-        raise UsageError("the two passwords typed differ; nothing was run, try again")
-    if len(first.strip()) < MIN_PASSWORD_LENGTH:
-        raise UsageError(
-            f"the archive password is shorter than {MIN_PASSWORD_LENGTH} characters; choose a"
-            " longer one (e.g. four random words). Nothing was run."
-        )
-    os.environ[env] = first
+    try:  # recipients asks twice and checks the length, as notebook 02 in JupyterLab does
+        os.environ[env] = _password(env, prompt=True, new=True)
+    except PasswordError as error:
+        raise UsageError(f"{error} Nothing was run.") from None
 
 
 def chosen_steps(steps: Sequence[str]) -> tuple[str, ...]:

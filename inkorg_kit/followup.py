@@ -106,7 +106,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from inkorg_kit import pnr as _pnr
 from inkorg_kit._private import ensure_private_dir, write_private_bytes, write_private_text
-from inkorg_kit.io import InputError, read_table
+from inkorg_kit.io import InputError, first_data_line, read_table
 
 __all__ = [
     "DIMENSIONS",
@@ -420,7 +420,8 @@ class StatusExport:
 
     ``rows`` columns: ``source`` (sent/failed file), ``row`` (data row, 1 = first below the
     header), ``line`` (the row's line in the file, as :mod:`inkorg_kit.io` counts: header =
-    line 1), ``pnr`` (normalised, null if rejected), ``pnr_masked``, ``pnr_status`` and
+    line 1), ``pnr`` (normalised, null if rejected), ``pnr_masked`` (on the rows
+    :meth:`problems` lists), ``pnr_status`` and
     ``pnr_reason`` (from :func:`inkorg_kit.pnr.clean`), ``category`` (read/unread/closed/failed
     label; null if the status is unknown), ``outcome`` (read/unread/unknown/failed), ``closed``,
     ``sent_at``, ``read_at`` (local time; a read time that cannot be right is null),
@@ -485,8 +486,8 @@ class StatusExport:
 
 
 def _mask_digits(values: pl.Series) -> pl.Series:
-    # per value, but only ever on rows with a problem (at most a few percent of a file)
-    return pl.Series([None if v is None else _pnr.mask_in_text(v) for v in values], dtype=pl.String)
+    # only ever on rows with a problem; one clean() over all the numbers in them
+    return pl.Series(_pnr.mask_in_texts(values.to_list()), dtype=pl.String)
 
 
 def _masked_values(values: pl.Expr) -> pl.Expr:
@@ -557,13 +558,11 @@ def _lines_text(lines: Sequence[int], total: int) -> str:
     return f"line{'s' if total > 1 else ''} {shown}{more}"
 
 
-def _header_line(path: Path) -> int:
-    """The file line of the header (1, or 2 after an Excel ``sep=`` line), as io counts."""
-    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".parquet"):
-        return 1
-    with open(path, "rb") as handle:
-        head = handle.read(16).removeprefix(b"\xef\xbb\xbf")
-    return 2 if head[:4].lower() == b"sep=" else 1
+def _header_line(path: Path, m: StatusExportMapping) -> int:
+    """The file line of the header, as :mod:`inkorg_kit.io` counts (a ``sep=`` line, quoted
+    or not, and UTF-16 included); 1 for Excel and Parquet."""
+    first = first_data_line(path, encoding=m.encoding, delimiter=m.delimiter)
+    return 1 if first is None else first - 1
 
 
 #: A value seen on this many rows is a label, not one person's: shown in full in errors.
@@ -754,7 +753,7 @@ def _sent_rows(path: Path, m: StatusExportMapping) -> pl.DataFrame:
             "reason_text": reason if reason is not None else pl.Series([None] * n, dtype=pl.String),
             "failure": _failure_codes(reason, n, m),
         }
-    ).with_columns((pl.col("row") + _header_line(path)).alias("line"))
+    ).with_columns((pl.col("row") + _header_line(path, m)).alias("line"))
     cat = pl.col("category")
     delivered = cat.is_in(["read", "unread", "closed"])
     before = pl.col("read_at") < pl.col("sent_at")
@@ -801,7 +800,7 @@ def _failed_rows(path: Path, m: StatusExportMapping, like: pl.DataFrame) -> pl.D
         sent_raw = pl.Series([None] * n, dtype=pl.String)
         sent_at = pl.Series([None] * n, dtype=like.schema["sent_at"])
         sent_problem = pl.Series([None] * n, dtype=pl.String)
-    top = _header_line(path)
+    top = _header_line(path, m)
     rows = pl.DataFrame(
         {
             "source": pl.Series(["failed"] * n, dtype=SOURCES),
@@ -948,9 +947,13 @@ def load_status(
     for source, path in paths.items():
         _too_many_problems(rows.filter(pl.col("source") == source), path, m, max_bad_share)
     cleaned = _pnr.clean(rows["raw"], reference_date=reference_date or stamp.date())
+    # masked only where problems() shows it: rows rejected or kept with a problem
+    shown = (cleaned["pnr"].is_null() | rows["problem"].is_not_null()).arg_true()
+    masked = pl.repeat(None, rows.height, dtype=pl.String, eager=True).alias("pnr_masked")
+    masked = masked.scatter(shown, _pnr.mask(rows["raw"].gather(shown)))
     rows = rows.with_columns(
         cleaned["pnr"],
-        pl.col("raw").map_batches(_pnr.mask, return_dtype=pl.String).alias("pnr_masked"),
+        masked,
         cleaned["status"].alias("pnr_status"),
         cleaned["reason"].alias("pnr_reason"),
     ).drop("raw")
@@ -1898,17 +1901,8 @@ def followup_lists(
         windows = windows.send_windows
     people = outcomes.people.filter(pl.col("in_campaign"))
     open_ = people.filter(pl.col("outcome").is_in(["unread", "unknown"]))
-    timed = open_.filter(pl.col("sent_at").is_not_null())
-    worked = (
-        working_hours_between(timed["sent_at"], outcomes.exported_at, windows)
-        if timed.height
-        else []
-    )
-    open_ = open_.join(
-        timed.select("pnr", pl.Series("working_hours", worked, dtype=pl.Float64)),
-        on="pnr",
-        how="left",
-    )
+    worked = working_hours_between(open_["sent_at"], outcomes.exported_at, windows)
+    open_ = open_.with_columns(pl.Series("working_hours", worked, dtype=pl.Float64))
     due = pl.col("working_hours").is_null() | (pl.col("working_hours") >= hours)
     name = unread_list_name(hours)
     labels = followup_reasons(hours)

@@ -333,6 +333,7 @@ class _Plan:
     kind: str  # "text" | "excel" | "parquet"
     raw_columns: list[str]
     load: Callable[[list[int] | None, set[str]], pl.DataFrame]
+    first_data_line: int | None = None  # text files: the file line of the first row
 
     @property
     def columns(self) -> list[str]:
@@ -355,14 +356,24 @@ def _plan(
         raise _error(file, "this is a folder, not a file", "Pass the path of the file itself")
     if file.stat().st_size == 0:
         raise _error(file, "the file is empty (0 bytes)", _TODO_EMPTY)
+    kind = _kind(file)
+    if kind == "excel":
+        return _excel_plan(file, sheet)
+    if kind == "parquet":
+        return _parquet_plan(file)
+    return _text_plan(file, encoding, delimiter)
+
+
+def _kind(file: Path) -> str:
+    """ "excel", "parquet" or "text", by the first bytes or else the name."""
     with open(file, "rb") as handle:
         magic = handle.read(8)
     suffix = file.suffix.lower()
     if magic.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")) or suffix in EXCEL_SUFFIXES:
-        return _excel_plan(file, sheet)
+        return "excel"
     if magic.startswith(b"PAR1") or suffix in PARQUET_SUFFIXES:
-        return _parquet_plan(file)
-    return _text_plan(file, encoding, delimiter)
+        return "parquet"
+    return "text"
 
 
 # ---- text (CSV, TXT, bare lists)
@@ -431,7 +442,7 @@ def _text_plan(file: Path, encoding: str, delimiter: str | None) -> _Plan:
         wanted = None if indices is None else [slow.raw_columns.index(raw[i]) for i in indices]
         return slow.load(wanted, _pnr)
 
-    return _Plan(file, "text", raw, load)
+    return _Plan(file, "text", raw, load, _first_line_of_data(layout))
 
 
 def _maybe_utf8(head: bytes) -> bool:
@@ -472,7 +483,7 @@ def _decoded_plan(file: Path, data: bytes, enc: str | None, delimiter: str | Non
         except pl.exceptions.PolarsError as exc:
             raise _csv_error(file, exc, layout, len(raw), lines) from None
 
-    return _Plan(file, "text", raw, load)
+    return _Plan(file, "text", raw, load, _first_line_of_data(layout))
 
 
 def _decode(file: Path, data: bytes, enc: str | None) -> str:
@@ -545,6 +556,11 @@ def _layout(file: Path, head_text: str, complete: bool, delimiter: str | None) -
     if one_column and delimiter is None and _UNIT_SEPARATOR not in head_text:
         separator = _UNIT_SEPARATOR
     return _Layout(separator or ",", skip, bare, shown)
+
+
+def _first_line_of_data(layout: _Layout) -> int:
+    """After a ``sep=`` line, if any, and the header, unless the file is a bare list."""
+    return layout.skip_lines + (1 if layout.bare else 2)
 
 
 def _csv_options(layout: _Layout) -> dict[str, Any]:
@@ -856,6 +872,17 @@ def read_table(
     """
     plan = _plan(path, sheet=sheet, encoding=encoding, delimiter=delimiter)
     return _read(plan, required_columns=required_columns, pnr_column=pnr_column)
+
+
+def first_data_line(
+    path: str | os.PathLike[str], *, encoding: str = "auto", delimiter: str | None = None
+) -> int | None:
+    """The file line (1 = the first) of a text file's first data row, as :func:`read_table`
+    reads it: after an Excel ``sep=`` line and the header, if there are any. None for Excel
+    and Parquet, whose rows have no lines; row numbers there count from the header."""
+    if _kind(Path(path)) != "text":  # without opening a workbook for nothing
+        return None
+    return _plan(path, sheet=None, encoding=encoding, delimiter=delimiter).first_data_line
 
 
 def read_pnr_column(

@@ -176,6 +176,9 @@ def _list_as_text(values: Sequence[Any]) -> pl.Series:
     for value in values:
         if isinstance(value, str):
             out.append(value)
+        elif type(value) is int:  # the common case first: the checks below cost per row
+            digits = str(value)
+            out.append(digits.zfill(10) if 7 <= len(digits) <= 9 else digits)
         elif _is_missing(value):
             out.append(None)
         elif isinstance(value, bool | np.bool_):
@@ -723,8 +726,23 @@ def mask(values: str | pl.Expr | pl.Series | None) -> Any:
     if values is None:
         return None
     if isinstance(values, str):
-        return pl.Series([values]).to_frame().select(_masked(pl.first())).item()
+        return _masked_text(values)
     return _apply(values, _masked)
+
+
+_DIGIT = re.compile(r"\d")
+
+
+def _masked_text(value: str) -> str:
+    """:func:`mask` of one string, in plain Python: callers mask one match at a time, and a
+    polars query per string costs milliseconds. The tests hold it equal to :func:`_masked`."""
+    text = value.strip()
+    if len(text) <= 4:
+        return MASK if text else ""
+    ends = [m.end() for m in _DIGIT.finditer(text)]
+    keep = 8 if len(ends) >= 11 else 6 if len(ends) >= 10 else len(ends) - 4
+    cut = ends[keep - 1] if keep >= 1 else 0
+    return text[:cut] + _DIGIT.sub("*", text[cut:])
 
 
 def _masked(e: pl.Expr) -> pl.Expr:
@@ -850,23 +868,50 @@ def _leaks(candidates: list[str], reference_date: dt.date | str | None) -> list[
     return pl.Series(candidates, dtype=pl.String).filter(leak).to_list()
 
 
+# Terminal colours in tracebacks: "\x1b[32m" ends in a letter, which would otherwise hide the
+# number after it from _IN_TEXT's look-behind.
+_ANSI = re.compile(r"(\x1b\[[0-9;]*[A-Za-z])")
+
+
+def _pieces(text: str) -> list[str]:
+    """``text`` split around terminal colour codes: the even pieces are text, the odd codes."""
+    return _ANSI.split(text)
+
+
 def find_in_text(text: str, *, reference_date: dt.date | str | None = None) -> list[str]:
     """Personnummer found in free text, masked; for scanning outputs before they leave.
 
     Used on reports, logs and executed notebooks: anything returned is a leak to fix. Finds
     valid numbers in every shape :func:`clean` accepts, and numbers with a wrong check digit.
     """
-    candidates = _IN_TEXT.findall(text)
+    candidates = [c for piece in _pieces(text)[::2] for c in _IN_TEXT.findall(piece)]
     if not candidates:
         return []
     return list(dict.fromkeys(mask(c) for c in _leaks(candidates, reference_date)))
 
 
+def mask_in_texts(
+    texts: Sequence[str | None], *, reference_date: dt.date | str | None = None
+) -> list[str | None]:
+    """:func:`mask_in_text` of many texts, with one :func:`clean` over all their candidates."""
+    pieces = [None if t is None else _pieces(t) for t in texts]
+    found = {c for ps in pieces if ps for p in ps[::2] for c in _IN_TEXT.findall(p)}
+    if not found:
+        return list(texts)
+    leaks = set(_leaks(sorted(found), reference_date))
+
+    def hide(match: re.Match[str]) -> str:
+        return mask(match.group(0)) if match.group(0) in leaks else match.group(0)
+
+    return [
+        None
+        if ps is None
+        else "".join(p if i % 2 else _IN_TEXT.sub(hide, p) for i, p in enumerate(ps))
+        for ps in pieces
+    ]
+
+
 def mask_in_text(text: str, *, reference_date: dt.date | str | None = None) -> str:
     """``text`` with every personnummer in it masked (see :func:`find_in_text`): for messages
     that leave the kit."""
-    candidates = _IN_TEXT.findall(text)
-    if not candidates:
-        return text
-    leaks = set(_leaks(candidates, reference_date))
-    return _IN_TEXT.sub(lambda m: mask(m.group(0)) if m.group(0) in leaks else m.group(0), text)
+    return mask_in_texts([text], reference_date=reference_date)[0]

@@ -58,6 +58,7 @@ from scipy.special import ndtr
 
 from inkorg_kit import schedule
 from inkorg_kit._private import write_private_text
+from inkorg_kit.pnr import mask_in_text
 
 AGE_BANDS = ("0-15", "16-29", "30-44", "45-64", "65-74", "75-84", "85+")
 AGE_BAND = pl.Enum(AGE_BANDS)
@@ -1001,22 +1002,15 @@ def _as_datetime(value: Any, zone: ZoneInfo, what: str = "a send time") -> dt.da
     Why: ``datetime.timestamp()`` reads a naive time in the machine's zone, while reading
     happens on the Stockholm clock.
     """
-    if isinstance(value, np.datetime64):
-        value = value.astype("datetime64[us]").item()
-    if isinstance(value, str):
-        try:
-            value = dt.datetime.fromisoformat(value.strip())
-        except ValueError:
-            raise ValueError(
-                f"{what}: could not read {value!r} as a date and time; use 'YYYY-MM-DD HH:MM' "
-                f"(local time, {zone.key}) or ISO 8601 with an offset"
-            ) from None
-    if not isinstance(value, dt.datetime):
+    if not isinstance(value, str | dt.datetime | np.datetime64):  # a bare date is refused
         raise TypeError(
             f"{what} must be a datetime or ISO text like '2027-03-16 09:00' (local time, "
-            f"{zone.key}), got {type(value).__name__} {value!r}"
+            f"{zone.key}), got {type(value).__name__} {mask_in_text(repr(value))}"
         )
-    return value.replace(tzinfo=zone) if value.tzinfo is None else value.astimezone(zone)
+    try:
+        return schedule.parse_datetime(value, zone)
+    except schedule.ScheduleError as exc:
+        raise ValueError(f"{what}: {exc}") from None
 
 
 def _epoch_hours(values: Sequence[dt.datetime]) -> np.ndarray:

@@ -68,7 +68,6 @@ import polars as pl
 
 from inkorg_kit import pnr as _pnr
 from inkorg_kit._private import (
-    PRIVATE_DIR_MODE,
     atomic_private_path,
     ensure_private_dir,
     fsync_dir,
@@ -726,19 +725,16 @@ def sendable(
     report = cp.check(campaign)
     if not report.errors:
         return None
-    errors = {(f.check, f.message) for f in report.errors}
-    recorded = [
-        (stored, set(zip(stored.errors, stored.messages, strict=False)))
-        for stored in _recorded_overrides(run_dir)
-        if stored.campaign == report.campaign
-    ]
+    recorded = _recorded_overrides(run_dir, report)
     if not (override_reason or "").strip():
-        for stored, given in recorded:
-            if errors <= given:
+        for stored in recorded:
+            if stored.covers(report.errors):
                 return stored
         return report.require_ok(None)  # raises, listing the errors
     override = report.require_ok(override_reason)  # checks and normalises the reason
-    for stored, given in recorded:
+    errors = cp._error_keys(report.errors)
+    for stored in recorded:
+        given = set(zip(stored.errors, stored.messages, strict=False))
         if stored.reason == override.reason and given == errors:
             return stored  # the same decision: its time too, so the manifest is the same
     if run_dir is not None:
@@ -747,25 +743,19 @@ def sendable(
     return override
 
 
-def _recorded_overrides(run_dir: str | os.PathLike[str] | None) -> list[Any]:
-    """Overrides recorded in a run folder: notebook 00's report, then notebook 02's own file."""
+def _recorded_overrides(run_dir: str | os.PathLike[str] | None, report: Any) -> list[Any]:
+    """This campaign's overrides recorded in a run folder: notebook 00's report, then
+    notebook 02's own file."""
     from inkorg_kit import campaign as cp
 
     if run_dir is None:
         return []
-    found = []
-    unreadable = (cp.CampaignError, ValueError, KeyError, TypeError)  # then recorded anew
-    report_path = Path(run_dir) / cp.REPORT_FILES["json"]
-    if report_path.is_file():
-        with contextlib.suppress(*unreadable):
-            stored = cp.CheckReport.from_json(report_path).override
-            if stored is not None:
-                found.append(stored)
+    found = [cp._stored_override(Path(run_dir) / cp.REPORT_FILES["json"], report)]
     own = Path(run_dir) / OVERRIDE_FILE
     if own.is_file():
-        with contextlib.suppress(*unreadable):
+        with contextlib.suppress(ValueError, KeyError, TypeError):  # then recorded anew
             found.append(cp.Override.from_dict(json.loads(own.read_text(encoding="utf-8"))))
-    return found
+    return [o for o in found if o is not None and o.campaign == report.campaign]
 
 
 def _override_dict(override: Any) -> dict[str, Any] | None:
@@ -839,7 +829,7 @@ def _guideline_check(
 
     if unchecked_reason is not None and not isinstance(unchecked_reason, str):
         raise TypeError(f"unchecked_reason must be text, got {type(unchecked_reason).__name__}")
-    unchecked = _pnr.mask_in_text(" ".join((unchecked_reason or "").split())) or None
+    unchecked = cp._reason_text(unchecked_reason) or None
     if check_report is None and isinstance(campaign, cp.Campaign):
         check_report = cp.check(campaign)
     if check_report is None:
@@ -1038,8 +1028,7 @@ def write(
 
     files = parts.files(name)
     root = Path(run_dir)
-    folder = ensure_private_dir(root / RECIPIENT_DIR)
-    os.chmod(folder, PRIVATE_DIR_MODE)  # also a folder made by hand or by an older version
+    folder = ensure_private_dir(root / RECIPIENT_DIR, tighten=True)
     _clear_leftovers(root, folder)
     _remove_stale(folder, name, root)
 
@@ -1050,7 +1039,6 @@ def write(
     hashes: list[str] = []
     staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=root))
     try:
-        os.chmod(staging, PRIVATE_DIR_MODE)
         for fname, start, end in zip(names, starts, ends, strict=True):
             chunk = view[start * _LINE : end * _LINE]
             write_private_new(staging / fname, chunk)  # the staging folder is private

@@ -51,6 +51,7 @@ import polars as pl
 
 from inkorg_kit import pnr as _pnr
 from inkorg_kit._private import write_private_text
+from inkorg_kit.tables import whole_number
 
 __all__ = [
     "MIN_GROUP_SIZE",
@@ -243,14 +244,7 @@ def protect_totals(
 
 
 def _group_counts(part: pl.DataFrame) -> np.ndarray:
-    cols = []
-    for name in GROUP_COUNTS:
-        if name in part.columns:
-            cols.append(part[name].fill_null(0).to_numpy())
-        elif name == "unread":
-            cols.append((part["n"] - part["read"]).fill_null(0).to_numpy())
-        else:  # unknown
-            cols.append((part["delivered"] - part["n"]).fill_null(0).to_numpy())
+    cols = [part[name].fill_null(0).to_numpy() for name in GROUP_COUNTS]
     return np.column_stack(cols).astype(np.int64)
 
 
@@ -276,9 +270,9 @@ def suppress(
     """
     if min_group_size < 1:
         raise ValueError(f"min_group_size must be 1 or more, got {min_group_size}")
-    if hidden_totals is None:
-        hidden_totals = protect_totals(_overall_totals(groups), None, min_group_size)
     totals = _overall_totals(groups)
+    if hidden_totals is None:
+        hidden_totals = protect_totals(totals, None, min_group_size)
     # A total of 1-4 is itself hidden, and so is every group holding part of it; any other
     # total may be shown or worked out from the headline, so the hidden groups must not be
     # left with 1-4 of it: the rule holds whether or not the total itself shows.
@@ -383,7 +377,7 @@ def protect_curves(
 
 
 def _number(value: int | None) -> str:
-    return HIDDEN if value is None else f"{int(value):,}".replace(",", "\u00a0")
+    return HIDDEN if value is None else whole_number(int(value))
 
 
 def _percent(value: float | None, digits: int = 1) -> str:
@@ -442,12 +436,7 @@ def within_display(
     shown: dict[str, list[str]] = {"Grupp": groups}
     for tag in tags:
         share = within[f"read_{tag}"]
-        done_col = f"read_by_{tag}"
-        done = (
-            within[done_col].fill_null(0).to_numpy()
-            if done_col in within.columns
-            else np.rint(share.fill_null(0).to_numpy() * n).astype(np.int64)
-        )
+        done = within[f"read_by_{tag}"].fill_null(0).to_numpy()
         blank = np.array([g in hidden for g in groups]) | share.is_null().to_numpy()
         overall = None
         if (~others).any() and not blank[~others][0]:
@@ -635,14 +624,7 @@ def _missing_files(missing: pl.DataFrame, hidden: set[str], c: Mapping, minimum:
                 HIDDEN if g else _number(v)
                 for g, v in zip(gone, missing["not_in_export"], strict=True)
             ],
-            "Hela filen saknas": [
-                "nej" if sent else "ja"
-                for sent in (
-                    missing["file_sent"]
-                    if "file_sent" in missing.columns
-                    else [None] * missing.height
-                )
-            ],
+            "Hela filen saknas": ["nej" if sent else "ja" for sent in missing["file_sent"]],
         }
     )
     return _table(table, numeric=("Saknas i exporten",))

@@ -34,7 +34,6 @@ import functools
 import hashlib
 import io
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
@@ -96,11 +95,12 @@ REASONS: dict[str, str] = {
 # Where the time-of-day words start: before 06:00 and from 22:00 is night, 06:00-09:00 early
 # morning, 17:00-22:00 evening. A time outside a narrower window but in the working day is
 # "before/after the window" rather than a misleading "evening".
+_NIGHT_UNTIL, _NIGHT_FROM = dt.time(6), dt.time(22)  # the warnings and the "natt" reason
 _HOUR_US = 3_600_000_000
-_NIGHT_END = 6 * _HOUR_US
+_NIGHT_END = _NIGHT_UNTIL.hour * _HOUR_US
 _MORNING_END = 9 * _HOUR_US
 _EVENING_START = 17 * _HOUR_US
-_NIGHT_START = 22 * _HOUR_US
+_NIGHT_START = _NIGHT_FROM.hour * _HOUR_US
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _US = dt.timedelta(microseconds=1)
 
@@ -277,12 +277,12 @@ class SendWindows(BaseModel):
         :func:`plan` put files there and :meth:`SendPlan.check` pass them.
         """
         found = []
-        if self.start < dt.time(6):
+        if self.start < _NIGHT_UNTIL:
             found.append(
                 f"Sändfönstret börjar {self.start:%H:%M}, före 06:00: det är natt, och "
                 "aviseringar plingar i mottagarnas telefoner (riktlinjerna: inte nattetid)."
             )
-        if self.end > dt.time(22):
+        if self.end > _NIGHT_FROM:
             found.append(
                 f"Sändfönstret slutar {self.end:%H:%M}, efter 22:00: det är natt, och "
                 "aviseringar plingar i mottagarnas telefoner (riktlinjerna: inte nattetid)."
@@ -893,9 +893,9 @@ class SendPlan:
                 pl.col("start", "end").dt.convert_time_zone(self.windows.timezone)
             )
             at_night = local.filter(
-                (pl.col("start").dt.hour() < 6)
-                | (pl.col("start").dt.hour() >= 22)
-                | (pl.col("end").dt.time() > dt.time(22))
+                (pl.col("start").dt.time() < _NIGHT_UNTIL)
+                | (pl.col("start").dt.time() >= _NIGHT_FROM)
+                | (pl.col("end").dt.time() > _NIGHT_FROM)
                 | (pl.col("end").dt.date() > pl.col("start").dt.date())
             ).height
             if at_night:
@@ -960,9 +960,9 @@ class SendPlan:
 
 def handler_slug(name: str) -> str:
     """An ASCII file-name part for a handler's name: 'Åsa Öberg' -> 'asa-oberg'."""
-    ascii_text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug or "handlaggare"
+    from inkorg_kit.recipients import slug
+
+    return slug(name) or "handlaggare"
 
 
 def _as_frame(files: Any) -> pl.DataFrame:

@@ -27,7 +27,8 @@ _SPACE = "\u00a0"  # a no-break space between thousands, as in the orderer's rep
 _ALIGN = {True: ' style="text-align: right"', False: ' style="text-align: left"'}
 
 
-def _whole(number: int) -> str:
+def whole_number(number: int) -> str:
+    """A whole number in Swedish form, as every table, chart and report shows it: 119\xa0716."""
     return f"{number:,}".replace(",", _SPACE)
 
 
@@ -38,7 +39,7 @@ def _cell(value: Any) -> tuple[str, bool]:
     if isinstance(value, bool):
         return ("ja" if value else "nej"), False
     if isinstance(value, int):
-        return _whole(value), True
+        return whole_number(value), True
     if isinstance(value, float):
         text = f"{value:,.3f}".rstrip("0").rstrip(".")
         return text.replace(",", _SPACE).replace(".", ","), True
@@ -60,7 +61,7 @@ def to_html(frame: pl.DataFrame, max_rows: int = MAX_ROWS) -> str:
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
     if frame.height > max_rows:
-        more, total = _whole(frame.height - max_rows), _whole(frame.height)
+        more, total = whole_number(frame.height - max_rows), whole_number(frame.height)
         table += f"<p>… och {more} rader till ({total} i allt).</p>"
     return table
 

@@ -83,7 +83,8 @@ from pydantic import (
 )
 
 from inkorg_kit import pnr
-from inkorg_kit.io import _secrets_in, redact_secrets
+from inkorg_kit.io import redact_secrets
+from inkorg_kit.tables import whole_number
 
 __all__ = [
     "FUNNEL_COLUMNS",
@@ -185,14 +186,12 @@ class SqlSource(BaseModel):
         """Run the query; any error is a :class:`TargetError` with every password hidden."""
         from inkorg_kit import io
 
-        url = os.environ.get(self.url_env, "") if self.url_env else (self.url or "")
-        try:
+        try:  # io.read_sql hides every password in its messages
             return io.read_sql(
                 url=self.url, query=self.query, url_env=self.url_env, pnr_column=pnr_column
             )
-        except Exception as exc:  # driver errors vary: none may show a password
-            message = redact_secrets(str(exc), *_secrets_in(url))
-            raise TargetError(f"{self.describe()}: {message}") from None
+        except Exception as exc:
+            raise TargetError(f"{self.describe()}: {exc}") from None
 
 
 _SQL_KEYS = ("url", "url_env", "query")
@@ -516,10 +515,7 @@ class TargetResult:
         rejected = int(
             self.funnel.filter(pl.col("step").str.starts_with("rejected_"))["removed"].sum()
         )
-
-        def n(value: int) -> str:
-            return f"{value:,}".replace(",", "\u00a0")  # Swedish thousands: a space
-
+        n = whole_number
         return (
             f"{n(self.rows_in)} rader in, {n(rejected)} med ogiltigt personnummer; "
             f"målgruppen är {n(self.group.height)} personer "
@@ -861,6 +857,18 @@ def _manifest_date(manifest: dict[str, Any]) -> tuple[dt.date, str] | None:
     return None
 
 
+def _existing_runs_dir(root: Path) -> Path:
+    """``root``, or a :class:`TargetError` if it is not a folder: a misspelt path must not
+    cap nobody."""
+    if not root.is_dir():
+        raise TargetError(
+            f"target.earlier_runs: the folder '{root}' does not exist (working folder:"
+            f" {Path.cwd()}); name the folder that holds earlier campaigns' run folders (e.g."
+            " out), or remove frequency_cap_days and earlier_runs"
+        )
+    return root
+
+
 def messaged_in_earlier_runs(
     earlier_runs: str | os.PathLike[str],
     *,
@@ -879,15 +887,9 @@ def messaged_in_earlier_runs(
     is this campaign's own run folder. A folder that does not exist is a :class:`TargetError`
     (a misspelt path must not cap nobody).
     """
-    root = Path(earlier_runs)
+    root = _existing_runs_dir(Path(earlier_runs))
     notes: list[str] = []
     empty = pl.Series("personnummer", [], dtype=pl.String)
-    if not root.is_dir():
-        raise TargetError(
-            f"target.earlier_runs: the folder '{root}' does not exist (working folder:"
-            f" {Path.cwd()}); name the folder that holds earlier campaigns' run folders (e.g."
-            " out), or remove frequency_cap_days and earlier_runs"
-        )
     skip_dir = Path(skip).resolve() if skip is not None else None
     found: list[pl.Series] = []
     runs = 0
@@ -1134,9 +1136,7 @@ def select(
         _need(frame, spec.contact_date_column, "contact_date_column", "the last-contact filter")
     _need_flag_sources(frame.columns, spec)
     if spec.frequency_cap_days is not None and spec.earlier_runs is not None:
-        runs = _resolve(spec.earlier_runs, base)
-        if not runs.is_dir():  # before the work: a misspelt folder must not cap nobody
-            messaged_in_earlier_runs(runs, since=reference, reference_date=reference)
+        _existing_runs_dir(_resolve(spec.earlier_runs, base))  # before the work, not after
 
     persons, per_raw = _people(frame, spec, reference)
     valid_rows = int(per_raw.filter(pl.col("personnummer").is_not_null())["_rows"].sum())

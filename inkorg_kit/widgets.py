@@ -501,23 +501,21 @@ def compute(state: PanelState) -> Outcome:
     a = state.effective_assumptions()
     problems: list[str] = []
     plan: SendPlan | None = None
+    windows = state.windows  # if the changed hours do not validate: the deadline as configured
     try:
+        windows = state.effective_windows
         plan = schedule.plan(
             state.files,
             handlers=_handler_names(state.handlers, state.handler_names),
             minutes_per_file=state.minutes_per_file,
             max_messages_per_day=state.max_messages_per_day,
             earliest_start=state.earliest_start,
-            windows=state.effective_windows,
+            windows=windows,
         )
     except ValueError as exc:  # ScheduleError, or windows that do not validate
         problems.append(f"Ingen sändplan: {exc}")
     if plan is not None:
         problems += [f"Sändplanen: {p}" for p in plan.check()]
-    try:
-        windows = state.effective_windows
-    except ValueError:  # already reported as a plan problem: count the deadline as configured
-        windows = state.windows
     warnings = plan.warnings() if plan is not None else windows.warnings()
     # Each person's horizons and follow-up deadline count from their own file's send time; with
     # no plan, from the earliest start.
@@ -614,7 +612,7 @@ def summary_html(outcome: Outcome) -> str:
     ``reach-summary`` and ``send-plan-summary``.
     """
     low, high = (round(q * 100) for q in outcome.result.interval)
-    horizons_from = outcome.result.horizons_from or "från varje persons eget meddelande"
+    horizons_from = outcome.result.horizons_from
     reach_rows = []
     for row in outcome.summary.iter_rows(named=True):
         if row["measure"] in PLAN_LABELS:

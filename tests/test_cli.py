@@ -295,9 +295,7 @@ def test_on_a_terminal_the_password_is_asked_twice_and_given_to_the_kernel_only(
     monkeypatch.setattr(cli.sys, "stdin", _Terminal())
     answers = iter(typed)
     prompts: list[str] = []
-    monkeypatch.setattr(
-        cli.getpass, "getpass", lambda prompt: prompts.append(prompt) or next(answers)
-    )
+    monkeypatch.setattr("getpass.getpass", lambda prompt: prompts.append(prompt) or next(answers))
     monkeypatch.chdir(REPO)
     code = cli.main(["run", str(DEMO), "--run-dir", str(tmp_path)])
     out, err = capsys.readouterr()

@@ -618,3 +618,19 @@ def test_every_valid_number_in_every_shape_normalises_to_itself(born, birth_numb
     result = pnr.clean(shapes, reference_date=REF)
     assert result["status"].to_list() == ["ok", "duplicate", "duplicate"]
     assert result["pnr"][0] == f"{long[:8]}-{long[8:]}"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.text(alphabet=ALPHABET + "abc\u0660\u0661 \t", max_size=30), max_size=20))
+def test_masking_one_string_agrees_with_masking_a_column(values):
+    """mask(str) is plain Python for speed; it must give what the whole-column mask gives."""
+    column = pnr.mask(pl.Series(values, dtype=pl.String)).to_list()
+    assert [pnr.mask(v) for v in values] == column
+
+
+def test_masking_many_texts_at_once_and_behind_terminal_colours():
+    texts = [f"rad {TEST_PNR}", None, "inget", f"\x1b[32m{TEST_PNR.replace('-', '')}\x1b[39m"]
+    masked = pnr.mask_in_texts(texts, reference_date=REF)
+    assert masked == ["rad 19900101-****", None, "inget", "\x1b[32m19900101****\x1b[39m"]
+    assert [pnr.mask_in_text(t, reference_date=REF) for t in texts if t] == [m for m in masked if m]
+    assert pnr.find_in_text(texts[3], reference_date=REF) == ["19900101****"]
