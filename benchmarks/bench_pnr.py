@@ -25,7 +25,7 @@ import polars as pl
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _gen import valid_numbers
 
-from inkorg_kit._private import atomic_private_path
+from inkorg_kit._files import atomic_private_path
 
 OUT = Path(__file__).resolve().parents[1] / "out" / "bench"
 

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _gen import valid_numbers
 
 from inkorg_kit import recipients as rc
-from inkorg_kit._private import atomic_private_file
+from inkorg_kit._files import atomic_private_file
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "out" / "bench"

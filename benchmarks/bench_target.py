@@ -27,7 +27,7 @@ from typing import Any
 import polars as pl
 
 from inkorg_kit import synth, target
-from inkorg_kit._private import write_private_text
+from inkorg_kit._files import write_private_text
 
 OUT = Path(__file__).resolve().parents[1] / "out" / "bench"
 REFERENCE = "2027-03-16"

@@ -68,11 +68,10 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args, get_origin
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 import polars as pl
-import yaml
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -85,8 +84,10 @@ from pydantic import (
     model_validator,
 )
 
-from inkorg_kit._private import ensure_private_dir, write_private_text
-from inkorg_kit.io import redact_secrets
+from inkorg_kit._files import ensure_private_dir, write_private_text
+from inkorg_kit.config.validation import problems as validation_problems
+from inkorg_kit.config.yaml import parse_yaml
+from inkorg_kit.errors import CampaignError
 from inkorg_kit.pnr import find_in_text, mask_in_text
 from inkorg_kit.schedule import SendWindows
 from inkorg_kit.target import TargetSpec
@@ -201,25 +202,6 @@ def _one_of(choices: Mapping[str, str] | Iterable[str], what: str) -> Callable[[
 
 
 # --------------------------------------------------------------------------- errors
-
-
-class CampaignError(ValueError):
-    """A campaign that cannot be loaded, or that breaks guideline rules and is not overridden.
-
-    ``problems`` holds one line per problem (field path or check id first), ``source`` the file.
-    """
-
-    def __init__(
-        self, message: str, problems: list[str] | tuple[str, ...] = (), source: str | None = None
-    ):
-        self.message = message
-        self.problems = tuple(problems)
-        self.source = source
-        super().__init__(self.__str__())
-
-    def __str__(self) -> str:
-        lines = [self.message, *(f"  - {p}" for p in self.problems)]
-        return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------- the model
@@ -566,93 +548,6 @@ def is_hsa_id(value: object) -> bool:
 # --------------------------------------------------------------------------- loading
 
 
-def _models_in(annotation: object) -> list[type[BaseModel]]:
-    """The pydantic models inside an annotation (through Optional, list, Annotated, unions)."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return [annotation]
-    found: list[type[BaseModel]] = []
-    if get_origin(annotation) is not None:
-        for arg in get_args(annotation):
-            found.extend(_models_in(arg))
-    return found
-
-
-def _resolve(
-    loc: tuple[Any, ...], unknown_key: bool = False
-) -> tuple[type[BaseModel] | None, Any, str]:
-    """Walk an error location through the model.
-
-    Returns the model holding the last key (for an unknown key: the model it was found in),
-    that key's FieldInfo (None if unknown), and the path to show, e.g. ``message.purpose``,
-    ``case_handlers[0]`` or ``target.source[SqlSource].query`` (a union member in brackets).
-    """
-    candidates: list[type[BaseModel]] = [Campaign]
-    model: type[BaseModel] | None = Campaign
-    info = None
-    path = ""
-    for i, part in enumerate(loc):
-        if isinstance(part, int):
-            path += f"[{part}]"
-            continue
-        match = [m for m in candidates if part in m.model_fields]
-        if match:
-            model = match[0]
-            info = model.model_fields[part]
-            candidates = _models_in(info.annotation)
-            path += f".{part}" if path else str(part)
-            continue
-        named = [m for m in candidates if m.__name__ == part]
-        if named:  # a union member tag that pydantic puts into the location
-            candidates = named
-            path += f"[{part}]"
-            continue
-        if unknown_key and i == len(loc) - 1 and candidates:  # a key the model does not know
-            model, info = candidates[0], None
-            path += f".{part}" if path else str(part)
-            candidates = []
-            continue
-        path += f"[{part}]"  # a tag for a plain type, e.g. 'str' in str | SqlSource
-        info = None
-    return model, info, path
-
-
-def _short(value: object, limit: int = 60) -> str:
-    """A value for an error message, shortened; never a personnummer or a password in full."""
-    text = redact_secrets(repr(value))
-    if find_in_text(text):
-        return "a value holding a personnummer (not shown)"
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _problems(exc: ValidationError) -> list[str]:
-    """Pydantic errors as lines: field path, what was wrong, what is expected."""
-    lines = []
-    for err in exc.errors(include_url=False):
-        loc = tuple(err["loc"])
-        model, info, path = _resolve(loc, unknown_key=err["type"] == "extra_forbidden")
-        path = path or "(top level)"
-        hint = info.description if info is not None else None
-        kind = err["type"]
-        msg = str(err["msg"]).removeprefix("Value error, ")
-        if kind == "missing":
-            lines.append(f"{path}: field required — {hint or 'add this key'}")
-        elif kind == "extra_forbidden":
-            parent = path.rpartition(".")[0] or "the top level"
-            known = ", ".join(model.model_fields) if model is not None else "?"
-            lines.append(f"{path}: unknown key; the keys known at {parent} are: {known}")
-        elif kind.startswith("value_error") or kind == "assertion_error":
-            lines.append(f"{path}: {msg}")
-        else:
-            got = f" (got {_short(err.get('input'))})" if "input" in err else ""
-            expected = f" — expected: {hint}" if hint else ""
-            lines.append(f"{path}: {msg}{got}{expected}")
-        if find_in_text(lines[-1]):  # never echo a personnummer typed into the YAML
-            where = path if not find_in_text(path) else path.rpartition(".")[0] or "(top level)"
-            expected = f" — expected: {hint}" if hint else ""
-            lines[-1] = f"{where}: a value holding a personnummer (not shown){expected}"
-    return lines
-
-
 def parse_campaign(data: Mapping[str, Any], source: str = "<dict>") -> Campaign:
     """Validate a campaign mapping; errors become one :class:`CampaignError` naming ``source``."""
     if not isinstance(data, Mapping):
@@ -664,7 +559,7 @@ def parse_campaign(data: Mapping[str, Any], source: str = "<dict>") -> Campaign:
     try:
         campaign = Campaign.model_validate(dict(data))
     except ValidationError as exc:
-        problems = _problems(exc)
+        problems = validation_problems(exc, Campaign)
         raise CampaignError(
             f"{source}: the campaign has {len(problems)} problem(s)", problems, source=source
         ) from None
@@ -672,50 +567,24 @@ def parse_campaign(data: Mapping[str, Any], source: str = "<dict>") -> Campaign:
     return campaign
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """YAML's safe loader that refuses a key given twice in one block (PyYAML keeps the last,
-    so ``category: marketing`` followed by ``category: kallelse`` would pass unseen)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: dict[Any, int] = {}
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            line = key_node.start_mark.line + 1
-            if isinstance(key, str | int | float | bool) and key in seen:
-                raise yaml.constructor.ConstructorError(
-                    "while reading a block",
-                    node.start_mark,
-                    f"the key {key!r} is given twice (lines {seen[key]} and {line}); keep one",
-                    key_node.start_mark,
-                )
-            if isinstance(key, str | int | float | bool):
-                seen[key] = line
-        return super().construct_mapping(node, deep=deep)
-
-
 def load_campaign(path: str | os.PathLike[str]) -> Campaign:
     """Read and validate a campaign YAML file; every error names the file and the field."""
     path = Path(path)
+
+    def error(message: str) -> CampaignError:
+        return CampaignError(message, source=str(path))
+
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise CampaignError(
-            f"{path}: campaign file not found (working directory {Path.cwd()})", source=str(path)
-        ) from None
+        raise error(f"{path}: campaign file not found (working directory {Path.cwd()})") from None
     except UnicodeDecodeError as exc:
-        raise CampaignError(
-            f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8",
-            source=str(path),
+        raise error(
+            f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8"
         ) from None
-    try:
-        data = yaml.load(text, Loader=_StrictLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise CampaignError(f"{path}: not valid YAML{where}: {problem}", source=str(path)) from None
+    data = parse_yaml(text, str(path), error)
     if data is None:
-        raise CampaignError(f"{path}: the campaign file is empty", source=str(path))
+        raise error(f"{path}: the campaign file is empty")
     return parse_campaign(data, source=str(path))
 
 

@@ -25,12 +25,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from inkorg_kit._private import (
+from inkorg_kit._files import (
     PRIVATE_DIR_MODE,
     PRIVATE_FILE_MODE,
     ensure_private_dir,
     write_private_text,
 )
+from inkorg_kit.errors import InkorgError, UsageError
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
@@ -89,11 +90,7 @@ KERNEL_DIED = (
 CELL_TIMED_OUT = "the cell ran longer than --timeout {timeout:g} s and was interrupted"
 
 
-class UsageError(ValueError):
-    """Nothing was run: an argument, a password or an input is missing; the message says which."""
-
-
-class StepFailed(RuntimeError):
+class StepFailed(InkorgError, RuntimeError):
     """A notebook failed; carries where (step, ``In [n]`` and the cell's first line), so the
     message can say it plainly. Every text in it is masked."""
 

@@ -105,7 +105,8 @@ import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from inkorg_kit import pnr as _pnr
-from inkorg_kit._private import ensure_private_dir, write_private_bytes, write_private_text
+from inkorg_kit._files import ensure_private_dir, write_private_bytes, write_private_text
+from inkorg_kit.hours.clock import ActiveClock, series_epoch_hours
 from inkorg_kit.io import InputError, first_data_line, read_table
 
 __all__ = [
@@ -1590,9 +1591,15 @@ def _time_frame(outcomes: Outcomes, scale: str, assumptions: Any) -> pl.DataFram
     ).to_series()
     if frame.height == 0:
         return frame.with_columns(pl.lit(None, pl.Float64).alias("_t"))
-    clock = _ActiveClock(assumptions, start.min(), outcomes.exported_at)
+    from inkorg_kit.reach import load_assumptions
+
+    clock = ActiveClock.around(
+        load_assumptions(assumptions).rhythm, start.min(), outcomes.exported_at
+    )
     return frame.with_columns(
-        pl.Series("_t", clock.active(_epoch_hours(end)) - clock.active(_epoch_hours(start)))
+        pl.Series(
+            "_t", clock.active(series_epoch_hours(end)) - clock.active(series_epoch_hours(start))
+        )
     )
 
 
@@ -2067,33 +2074,6 @@ def write_followup_lists(
         folder / FOLLOWUP_MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"
     )
     return manifest
-
-
-# --------------------------------------------------------------------------- active hours
-
-
-def _epoch_hours(series: pl.Series) -> np.ndarray:
-    return series.dt.epoch("us").to_numpy().astype(float) / _US_PER_HOUR
-
-
-class _ActiveClock:
-    """The reach model's active hours (calendar hours weighted by the daily rhythm)."""
-
-    def __init__(self, assumptions: Any, first: dt.datetime, last: dt.datetime) -> None:
-        from inkorg_kit.reach import _Clock, load_assumptions
-
-        a = load_assumptions(assumptions)
-        span = max((last - first).total_seconds() / 3600, 0.0) + 48
-        self._clock = _Clock.spanning(a, [first - dt.timedelta(hours=24)], span)
-
-    def active(self, epoch_hours: np.ndarray) -> np.ndarray:
-        return self._clock.active(epoch_hours)
-
-    def calendar(self, active_hours: np.ndarray) -> np.ndarray:
-        """Inverse of :meth:`active`; NaN beyond the clock's end."""
-        cum, grid = self._clock.cumulative, self._clock.grid
-        out = np.interp(active_hours, cum, grid)
-        return np.where(active_hours > cum[-1], np.nan, out)
 
 
 # --------------------------------------------------------------------------- refit

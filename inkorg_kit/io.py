@@ -12,7 +12,7 @@ first 256 KiB are read in Python (to sniff the delimiter and header). Input that
 is decoded in Python and handed to polars as UTF-8 bytes.
 
 Writing: every file that can hold personnummer is written atomically with owner-only
-permissions; the writers of :mod:`inkorg_kit._private` are re-exported here, and
+permissions; the writers of :mod:`inkorg_kit._files` are re-exported here, and
 :func:`write_frame` adds polars frames as CSV or Parquet.
 """
 
@@ -31,13 +31,15 @@ from typing import Any, TextIO
 import polars as pl
 
 from inkorg_kit import pnr
-from inkorg_kit._private import (
+from inkorg_kit._files import (
     atomic_private_file,
     atomic_private_path,
     ensure_private_dir,
     write_private_bytes,
     write_private_text,
 )
+from inkorg_kit.errors import InkorgError
+from inkorg_kit.privacy import redact_secrets, secrets_in_url
 
 __all__ = [
     "PNR_COLUMN_NAMES",
@@ -49,6 +51,7 @@ __all__ = [
     "read_pnr_column",
     "read_sql",
     "read_table",
+    "redact_secrets",
     "sniff_delimiter",
     "write_frame",
     "write_private_bytes",
@@ -88,7 +91,7 @@ _TODO_EMPTY = "Check that the export finished and that this is the right file"
 _TODO_COLUMNS = "Pass the column name exactly as the file writes it, or fix the file's header"
 
 
-class InputError(ValueError):
+class InputError(InkorgError):
     """A file (or query) that cannot be read as asked: where it went wrong and what to do.
 
     ``path`` is the file (or the database URL with its password hidden), ``row`` the 1-based
@@ -148,41 +151,6 @@ def _scrub(text: str) -> str:
         return pnr.mask(run) if sum(ch.isdigit() for ch in run) >= 10 else run
 
     return _LONG_DIGITS.sub(mask, text)
-
-
-# A password in a URL: ``user:password@`` and password-like parameters in any spelling a driver
-# takes (``?password=``, ``;PWD=`` in an ODBC connection string, ``%3D``/``%3B`` when encoded).
-_USERINFO_PASSWORD = re.compile(r"(\w[\w+.-]*://[^:/@\s'\"]*:)[^@\s'\"]+@")
-_SECRET_PARAMETER = re.compile(
-    r"(?i)(?:(?<![a-z0-9_])|(?<=%3b)|(?<=%26))((?:password|passwd|passphrase|pwd|pass|secret|token"
-    r"|api[_-]?key|access[_-]?key)\s*(?:=|%3d))(\{[^}]*\}?|(?:(?!%3b|%26)[^&;\r\n'\"])*)"
-)
-
-
-def redact_secrets(text: str, *secrets: str) -> str:
-    """``text`` with database passwords replaced by ``***``: the ``user:password@`` part of a
-    URL, password-like parameters (``password=``, ``pwd=``, ``PWD=``, ``token=`` …, also URL
-    encoded), and every one of ``secrets`` wherever it stands.
-
-    >>> redact_secrets("mssql+pyodbc:///?odbc_connect=DSN%3Dvard%3BUID%3Dan%3BPWD%3Dx1%3B")
-    'mssql+pyodbc:///?odbc_connect=DSN%3Dvard%3BUID%3Dan%3BPWD%3D***%3B'
-    >>> redact_secrets("postgresql://an:hemligt@db/vard?sslmode=require&password=x2")
-    'postgresql://an:***@db/vard?sslmode=require&password=***'
-    """
-    for secret in sorted({s for s in secrets if s and len(s) >= 2}, key=len, reverse=True):
-        text = text.replace(secret, "***")
-    text = _USERINFO_PASSWORD.sub(r"\1***@", text)
-    return _SECRET_PARAMETER.sub(lambda m: m.group(1) + ("***" if m.group(2) else ""), text)
-
-
-def _secrets_in(url: str) -> list[str]:
-    """The password values a URL holds, raw and URL-decoded (to hide them in driver errors)."""
-    from urllib.parse import unquote, unquote_plus
-
-    found = [m.group(0).rsplit(":", 1)[1][:-1] for m in _USERINFO_PASSWORD.finditer(url)]
-    for text in (url, unquote(url), unquote(unquote(url))):
-        found += [m.group(2).strip("{}") for m in _SECRET_PARAMETER.finditer(text)]
-    return [value for raw in found for value in {raw, unquote(raw), unquote_plus(raw)} if value]
 
 
 def _names(columns: Iterable[str]) -> str:
@@ -976,7 +944,7 @@ def read_sql(
             path=source,
         ) from None
     shown = redact_secrets(parsed.render_as_string(hide_password=True))
-    secrets = [str(parsed.password or ""), *_secrets_in(url)]
+    secrets = [str(parsed.password or ""), *secrets_in_url(url)]
 
     def hide(text: str) -> str:
         return _scrub(redact_secrets(text, *secrets))

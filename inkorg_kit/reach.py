@@ -57,8 +57,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from scipy.special import ndtr
 
 from inkorg_kit import schedule
-from inkorg_kit._private import write_private_text
-from inkorg_kit.pnr import mask_in_text
+from inkorg_kit._files import write_private_text
+from inkorg_kit.errors import AssumptionsError, TargetError
+from inkorg_kit.hours.clock import ActiveClock, as_datetime, epoch_hours
 
 AGE_BANDS = ("0-15", "16-29", "30-44", "45-64", "65-74", "75-84", "85+")
 AGE_BAND = pl.Enum(AGE_BANDS)
@@ -74,14 +75,6 @@ _SEX_WORDS = {"F": "F", "K": "F", "KVINNA": "F", "FEMALE": "F", "M": "M", "MAN":
 _WEEKDAYS_SV = ("mån", "tis", "ons", "tor", "fre", "lör", "sön")
 _TABLE_POINTS = 4096  # read-curve lookup table (log-spaced active hours): error below 1e-6
 _CHUNK = 512  # send times per block in read_curve, to bound memory
-
-
-class AssumptionsError(ValueError):
-    """Reach assumptions that cannot be used; the message names the file and field."""
-
-
-class TargetError(ValueError):
-    """A target frame that cannot be simulated; the message names the column and values."""
 
 
 def age_band(age: pl.Expr | str) -> pl.Expr:
@@ -754,9 +747,9 @@ def _send_times(
     if sent_at is not None and sends is not None:
         raise ValueError("give sent_at (one send time) or sends (the send plan), not both")
     if sent_at is not None:
-        moment = _as_datetime(sent_at, zone, "sent_at")
+        moment = as_datetime(sent_at, zone, "sent_at")
         note = f"från utskicket {send_label(moment)}, med dygnsrytmen"
-        return _epoch_hours([moment]), np.ones(1), note
+        return epoch_hours([moment]), np.ones(1), note
     if sends is None:
         return None
     plan = _sends(sends, zone).group_by("start").agg(pl.col("rows").sum()).sort("start")
@@ -853,7 +846,7 @@ def simulate(
         else:
             follow_at = send_hours + clock_follow_up
         ends = np.vstack([*(send_hours + h for h in horizons), follow_at])  # moments x sends
-        clock = _Clock.between(a, float(send_hours.min()), float(ends.max()))
+        clock = ActiveClock.between(a.rhythm, float(send_hours.min()), float(ends.max()))
         active = clock.active(ends) - clock.active(send_hours)[None, :]
     moments = len(horizons) + 1  # the horizons, then the follow-up deadline
 
@@ -981,81 +974,6 @@ def simulate(
 # --------------------------------------------------------------------------- calendar time
 
 
-def _days_off(years: Iterable[int]) -> set[dt.date]:
-    """Swedish public holidays (not ordinary Sundays) and the eves people take off."""
-    import holidays
-
-    years = sorted(set(years))
-    days = set(holidays.SE(years=years, include_sundays=False))
-    for year in years:
-        days |= {dt.date(year, 12, 24), dt.date(year, 12, 31)}
-        midsummer_eve = dt.date(year, 6, 19) + dt.timedelta(
-            days=(4 - dt.date(year, 6, 19).weekday()) % 7
-        )
-        days.add(midsummer_eve)
-    return days
-
-
-def _as_datetime(value: Any, zone: ZoneInfo, what: str = "a send time") -> dt.datetime:
-    """A tz-aware send time; naive datetimes and ISO text without offset are local in ``zone``.
-
-    Why: ``datetime.timestamp()`` reads a naive time in the machine's zone, while reading
-    happens on the Stockholm clock.
-    """
-    if not isinstance(value, str | dt.datetime | np.datetime64):  # a bare date is refused
-        raise TypeError(
-            f"{what} must be a datetime or ISO text like '2027-03-16 09:00' (local time, "
-            f"{zone.key}), got {type(value).__name__} {mask_in_text(repr(value))}"
-        )
-    try:
-        return schedule.parse_datetime(value, zone)
-    except schedule.ScheduleError as exc:
-        raise ValueError(f"{what}: {exc}") from None
-
-
-def _epoch_hours(values: Sequence[dt.datetime]) -> np.ndarray:
-    """Epoch hours of tz-aware datetimes (see :func:`_as_datetime` for naive ones)."""
-    return np.array([v.timestamp() / 3600 for v in values])
-
-
-@dataclass(frozen=True)
-class _Clock:
-    """Cumulative active hours at whole UTC hours; linear in between (constant intensity)."""
-
-    grid: np.ndarray  # epoch hours, whole
-    cumulative: np.ndarray  # active hours since grid[0]
-
-    @classmethod
-    def spanning(cls, a: Assumptions, starts: Sequence[dt.datetime], hours: float) -> _Clock:
-        zone = ZoneInfo(a.rhythm.timezone)
-        t = _epoch_hours([_as_datetime(s, zone) for s in starts])
-        return cls.between(a, float(t.min()), float(t.max() + hours))
-
-    @classmethod
-    def between(cls, a: Assumptions, first_hour: float, last_hour: float) -> _Clock:
-        """A clock from ``first_hour`` to ``last_hour`` (epoch hours, UTC)."""
-        first, last = math.floor(first_hour), math.ceil(last_hour) + 1
-        grid = np.arange(first, last + 1, dtype=np.int64)
-        local = (
-            pl.Series(grid[:-1] * 3_600_000)
-            .cast(pl.Datetime("ms", "UTC"))
-            .dt.convert_time_zone(a.rhythm.timezone)
-        )
-        hourly = np.asarray(a.rhythm.hourly, dtype=float)
-        weekend = a.rhythm.weekend_factor.value
-        off = local.dt.weekday().to_numpy() >= 6
-        if a.rhythm.holidays_as_weekend:
-            dates = local.dt.date()
-            days = _days_off(range(dates.min().year - 1, dates.max().year + 2))
-            off |= np.isin(dates.to_numpy(), np.array(sorted(days), dtype="datetime64[D]"))
-        intensity = hourly[local.dt.hour().to_numpy()] * np.where(off, weekend, 1.0)
-        intensity /= hourly.sum() * (5 + 2 * weekend) / 168  # a week of calendar = a week active
-        return cls(grid.astype(float), np.concatenate([[0.0], np.cumsum(intensity)]))
-
-    def active(self, epoch_hours: np.ndarray) -> np.ndarray:
-        return np.interp(epoch_hours, self.grid, self.cumulative)
-
-
 def _mix_weights(a: Assumptions, mix: Any) -> dict[str, float]:
     if mix is None:
         weights = dict(a.population_mix.shares)
@@ -1178,9 +1096,9 @@ def read_curve(
     if hours <= 0 or step_hours <= 0:
         raise ValueError(f"hours and step_hours must be above 0, got {hours} and {step_hours}")
     offsets = np.arange(0, hours + step_hours / 2, step_hours, dtype=float)
-    times = _epoch_hours([first])[0] + offsets
+    times = epoch_hours([first])[0] + offsets
     if rhythm:
-        clock = _Clock.spanning(a, [first], hours)
+        clock = ActiveClock.spanning(a.rhythm, [first], hours)
         active_times, active_starts = clock.active(times), clock.active(starts)
     else:
         active_times, active_starts = times, starts
@@ -1245,7 +1163,7 @@ def compare_send_times(
     09:00), stacked with a ``send`` label; ``hours`` counts from each send."""
     a = load_assumptions(assumptions)
     zone = ZoneInfo(a.rhythm.timezone)
-    times = [_as_datetime(t, zone) for t in send_times]
+    times = [as_datetime(t, zone) for t in send_times]
     if not times:
         raise ValueError("send_times is empty: give at least one send time")
     labels = list(dict.fromkeys(send_label(t) for t in times))

@@ -67,13 +67,14 @@ import numpy as np
 import polars as pl
 
 from inkorg_kit import pnr as _pnr
-from inkorg_kit._private import (
+from inkorg_kit._files import (
     atomic_private_path,
     ensure_private_dir,
     fsync_dir,
     write_private_new,
 )
-from inkorg_kit._private import write_private_text as _write_private_text
+from inkorg_kit._files import write_private_text as _write_private_text
+from inkorg_kit.errors import PasswordError, VerificationError
 
 __all__ = [
     "MAX_PART_SIZE",
@@ -137,14 +138,6 @@ STEP_LABELS = {
     "excluded": "Undantagna",
     "sent_out": "Skickas ut",
 }
-
-
-class PasswordError(RuntimeError):
-    """No usable archive password: says which environment variable to set, never the value."""
-
-
-class VerificationError(AssertionError):
-    """A run folder whose files, manifest or archive do not agree; lists every failed check."""
 
 
 # --------------------------------------------------------------------------- reading the input

@@ -50,7 +50,8 @@ import numpy as np
 import polars as pl
 
 from inkorg_kit import pnr as _pnr
-from inkorg_kit._private import write_private_text
+from inkorg_kit._files import write_private_text
+from inkorg_kit.errors import ReportLeakError
 from inkorg_kit.tables import whole_number
 
 __all__ = [
@@ -108,11 +109,6 @@ _EXTERNAL = re.compile(
     re.IGNORECASE,
 )
 _HORIZON_LABELS = {1: "1 timme", 24: "1 dygn", 72: "3 dygn", 168: "7 dygn", 336: "14 dygn"}
-
-
-class ReportLeakError(ValueError):
-    """The report text holds something it must not (a personnummer, a script, a network link);
-    it was not written. The message shows masked numbers only."""
 
 
 # --------------------------------------------------------------------------- small numbers

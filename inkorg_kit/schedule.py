@@ -34,12 +34,11 @@ import functools
 import hashlib
 import io
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
 import numpy as np
 import polars as pl
 from pydantic import (
@@ -51,8 +50,18 @@ from pydantic import (
     model_validator,
 )
 
-from inkorg_kit._private import write_private_bytes, write_private_text
-from inkorg_kit.pnr import mask_in_text
+from inkorg_kit._files import write_private_bytes, write_private_text
+from inkorg_kit.errors import ScheduleError
+from inkorg_kit.hours.holidays import eves, public_holidays
+from inkorg_kit.hours.parse import (
+    epoch_us,
+    from_epoch_us,
+    give_back_numbers,
+    give_back_times,
+    parse_date,
+    parse_datetime,
+    to_times,
+)
 
 __all__ = [
     "REASONS",
@@ -74,7 +83,6 @@ __all__ = [
 
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_LABELS_SV = ("Måndag", "Tisdag", "Onsdag", "Torsdag", "Fredag", "Lördag", "Söndag")
-EVE_LABELS = ("Midsommarafton", "Julafton", "Nyårsafton")
 MAX_ROWS_PER_FILE = 250
 
 #: The closed vocabulary of :func:`outside_windows`: English code -> what users see.
@@ -103,10 +111,6 @@ _EVENING_START = 17 * _HOUR_US
 _NIGHT_START = _NIGHT_FROM.hour * _HOUR_US
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _US = dt.timedelta(microseconds=1)
-
-
-class ScheduleError(ValueError):
-    """A send plan or a send-window question that cannot be answered as asked."""
 
 
 _CLOCK_TEXT = re.compile(r"(\d{1,2})[:.](\d{2})(?::(\d{2}))?")
@@ -329,60 +333,17 @@ def _as_windows(windows: SendWindows | Mapping[str, Any] | None) -> SendWindows:
 # --------------------------------------------------------------------------- holidays & days
 
 
-def _midsommarafton(year: int) -> dt.date:
-    first = dt.date(year, 6, 19)
-    return first + dt.timedelta(days=(4 - first.weekday()) % 7)
-
-
-@functools.lru_cache(maxsize=256)
-def _public_holidays(year: int) -> dict[dt.date, str]:
-    """Swedish public holidays of ``year``, Swedish names, Sundays not counted as holidays."""
-    try:
-        cal = holidays.SE(years=year, include_sundays=False, language="sv")
-    except (NotImplementedError, ValueError, TypeError, KeyError):  # very old package
-        cal = holidays.SE(years=year, include_sundays=False)
-    return {day: str(name) for day, name in cal.items()}
-
-
-@functools.lru_cache(maxsize=256)
-def _eves(year: int) -> dict[dt.date, str]:
-    """The three eves people take off; the package's own entries first, missing ones added."""
-    found: dict[dt.date, str] = {}
-    try:
-        cal = holidays.SE(
-            years=year, include_sundays=False, language="sv", categories=("de_facto",)
-        )
-        wanted = {label.lower(): label for label in EVE_LABELS}
-        for day, name in cal.items():
-            for part in str(name).split(";"):
-                label = wanted.get(part.strip().lower())
-                if label:
-                    found[day] = label
-    except (NotImplementedError, ValueError, TypeError, KeyError, AttributeError):
-        pass  # older holidays versions have no de_facto category: computed below
-    computed = {
-        _midsommarafton(year): "Midsommarafton",
-        dt.date(year, 12, 24): "Julafton",
-        dt.date(year, 12, 31): "Nyårsafton",
-    }
-    have = set(found.values())
-    for day, label in computed.items():
-        if label not in have:
-            found[day] = label
-    return found
-
-
 def _day_status(windows: SendWindows, day: dt.date) -> tuple[str, str, str] | None:
     """``None`` if sending is allowed on ``day``; else (code, blocked_days label, outside label).
 
     Order: a holiday or eve names the day best; then a closed date; then the weekday.
     """
     if windows.public_holidays:
-        name = _public_holidays(day.year).get(day)
+        name = public_holidays(day.year).get(day)
         if name:
             return "holiday", name, f"helgdag: {name}"
     if windows.block_eves:
-        name = _eves(day.year).get(day)
+        name = eves(day.year).get(day)
         if name:
             return "holiday", name, f"helgdag: {name}"
     reasons = dict(windows.blocked_reasons)
@@ -409,7 +370,7 @@ def blocked_days(
     dates, or the weekday ("Lördag").
     """
     windows = _as_windows(windows)
-    first, last = _parse_date(start, "start"), _parse_date(end, "end")
+    first, last = parse_date(start, "start"), parse_date(end, "end")
     out: dict[dt.date, str] = {}
     day = first
     while day <= last:
@@ -418,180 +379,6 @@ def blocked_days(
             out[day] = status[1]
         day += dt.timedelta(days=1)
     return out
-
-
-# --------------------------------------------------------------------------- parsing times
-
-
-def _parse_date(value: dt.date | dt.datetime | str, name: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip()[:10])
-        except ValueError:
-            pass
-    raise ScheduleError(f"{name}: could not read {value!r} as a date; use 'YYYY-MM-DD'")
-
-
-def parse_datetime(value: Any, zone: ZoneInfo | str = "Europe/Stockholm") -> dt.datetime:
-    """A tz-aware datetime in ``zone`` from a datetime, a date (midnight) or an ISO string.
-
-    Naive datetimes and strings without an offset are local time in ``zone``; papermill passes
-    strings like "2026-03-02 08:00" or "2026-03-02".
-    """
-    tz = ZoneInfo(zone) if isinstance(zone, str) else zone
-    original = value
-    if isinstance(value, np.datetime64):
-        value = value.astype("datetime64[us]").item()
-    if isinstance(value, str):
-        text = value.strip().replace("/", "-")
-        try:
-            value = dt.datetime.fromisoformat(text)
-        except ValueError as exc:
-            raise ScheduleError(
-                f"could not read {mask_in_text(original)!r} as a date or time; "
-                "use 'YYYY-MM-DD' or 'YYYY-MM-DD HH:MM' (local time)"
-            ) from exc
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
-            return value.replace(tzinfo=tz)
-        return value.astimezone(tz)
-    if isinstance(value, dt.date):
-        return dt.datetime.combine(value, dt.time(0), tzinfo=tz)
-    raise ScheduleError(
-        f"could not read {mask_in_text(repr(original))} ({type(original).__name__}) as a date "
-        "or time; "
-        "give a datetime, a date or a string 'YYYY-MM-DD HH:MM'"
-    )
-
-
-def _epoch_us(moment: dt.datetime) -> int:
-    return (moment - _EPOCH) // _US
-
-
-def _from_epoch_us(value: int, tz: ZoneInfo) -> dt.datetime:
-    return (_EPOCH + dt.timedelta(microseconds=int(value))).astimezone(tz)
-
-
-@dataclasses.dataclass(frozen=True)
-class _Times:
-    """Instants as UTC epoch microseconds, with a validity mask and how to give results back."""
-
-    us: np.ndarray  # int64, 0 where invalid
-    valid: np.ndarray  # bool
-    kind: str  # scalar | polars | numpy | pandas | list
-    name: str = ""
-
-
-def _parse_text_series(series: pl.Series, tz: ZoneInfo) -> pl.Series:
-    """ISO strings to datetimes; the first value that is not one is named in the error."""
-    text = series.str.strip_chars().str.replace_all("/", "-")
-    try:
-        return text.str.to_datetime(time_unit="us", strict=True)
-    except pl.exceptions.PolarsError:
-        pass
-    # The error path only: find the culprit (or read mixed formats one by one).
-    moments = []
-    for i, value in enumerate(text.to_list()):
-        if value is None:
-            moments.append(None)
-            continue
-        try:
-            moments.append(parse_datetime(value, tz))
-        except ScheduleError:
-            where = f" {series.name!r}" if series.name else ""
-            raise ScheduleError(
-                f"times{where}, value {i}: could not read {mask_in_text(value)!r} as a date or "
-                "time; use 'YYYY-MM-DD HH:MM' (local time) or ISO 8601 with an offset"
-            ) from None
-    return pl.Series(series.name, moments, dtype=pl.Datetime("us", str(tz.key)))
-
-
-def _series_to_us(series: pl.Series, tz: ZoneInfo) -> tuple[np.ndarray, np.ndarray]:
-    if series.dtype == pl.String:
-        series = _parse_text_series(series, tz)
-    if series.dtype == pl.Date:
-        series = series.cast(pl.Datetime("us"))
-    if not isinstance(series.dtype, pl.Datetime):
-        raise ScheduleError(
-            f"times {series.name!r}: expected datetimes, dates or ISO strings, got {series.dtype}"
-        )
-    skipped = np.zeros(0, np.int64)
-    naive = series
-    if series.dtype.time_zone is None:  # type: ignore[union-attr]
-        series = naive.dt.replace_time_zone(str(tz.key), ambiguous="earliest", non_existent="null")
-        skipped = np.flatnonzero((series.is_null() & naive.is_not_null()).to_numpy())
-    us = series.dt.epoch("us")
-    valid = us.is_not_null().to_numpy().copy()
-    out = us.fill_null(0).to_numpy().astype(np.int64)
-    for i in skipped:  # wall-clock times skipped by spring DST (rare): read them as zoneinfo does
-        out[i] = _epoch_us(parse_datetime(naive[int(i)], tz))
-        valid[i] = True
-    return out, valid
-
-
-def _to_times(values: Any, tz: ZoneInfo, what: str = "times") -> _Times:
-    if isinstance(values, pl.Series):
-        us, valid = _series_to_us(values, tz)
-        return _Times(us, valid, "polars", values.name)
-    if type(values).__module__.startswith("pandas") and hasattr(values, "index"):
-        us, valid = _series_to_us(pl.from_pandas(values), tz)
-        return _Times(us, valid, "pandas", str(getattr(values, "name", "") or ""))
-    if isinstance(values, np.ndarray):
-        if np.issubdtype(values.dtype, np.datetime64):
-            us, valid = _series_to_us(pl.Series(values.astype("datetime64[us]")), tz)
-            return _Times(us, valid, "numpy")
-        values = values.tolist()
-    if isinstance(values, str | dt.date | np.datetime64):
-        moment = parse_datetime(values, tz)
-        return _Times(np.array([_epoch_us(moment)], np.int64), np.array([True]), "scalar")
-    if isinstance(values, Iterable):
-        items = list(values)
-        us = np.zeros(len(items), np.int64)
-        valid = np.zeros(len(items), bool)
-        for i, item in enumerate(items):
-            if item is None:
-                continue
-            us[i] = _epoch_us(parse_datetime(item, tz))
-            valid[i] = True
-        return _Times(us, valid, "list")
-    raise ScheduleError(
-        f"{what}: expected a datetime, a date, a string, or a list/Series/array of them; "
-        f"got {type(values).__name__}"
-    )
-
-
-def _give_back_times(us: np.ndarray, valid: np.ndarray, like: _Times, tz: ZoneInfo) -> Any:
-    if like.kind == "scalar":
-        return _from_epoch_us(int(us[0]), tz) if valid[0] else None
-    series = (
-        pl.Series(like.name, us, dtype=pl.Int64)
-        .scatter(np.flatnonzero(~valid), None)
-        .cast(pl.Datetime("us", "UTC"))
-        .dt.convert_time_zone(str(tz.key))
-    )
-    if like.kind == "polars":
-        return series
-    if like.kind == "pandas":
-        return series.to_pandas()
-    if like.kind == "numpy":  # numpy has no zones: give local wall-clock time, as it came in
-        return series.dt.replace_time_zone(None).to_numpy()
-    return series.to_list()
-
-
-def _give_back_numbers(values: np.ndarray, like: _Times, name: str) -> Any:
-    if like.kind == "scalar":
-        return float(values[0])
-    if like.kind == "polars":
-        return pl.Series(name, values, dtype=pl.Float64).fill_nan(None)
-    if like.kind == "pandas":
-        return pl.Series(name, values, dtype=pl.Float64).to_pandas()
-    if like.kind == "numpy":
-        return values
-    return [None if np.isnan(v) else float(v) for v in values]
 
 
 # --------------------------------------------------------------------------- interval table
@@ -622,8 +409,8 @@ def _table(windows: SendWindows, first_year: int, last_year: int) -> _Table:
     while day <= stop:  # a loop over days (a few thousand), not over people
         if _day_status(windows, day) is None:
             for a, b in segments:
-                s = _epoch_us(dt.datetime.combine(day, a, tzinfo=tz))
-                e = _epoch_us(dt.datetime.combine(day, b, tzinfo=tz))
+                s = epoch_us(dt.datetime.combine(day, a, tzinfo=tz))
+                e = epoch_us(dt.datetime.combine(day, b, tzinfo=tz))
                 if e > s:
                     starts.append(s)
                     ends.append(e)
@@ -644,7 +431,7 @@ def _table(windows: SendWindows, first_year: int, last_year: int) -> _Table:
 
 
 def _local_year(us: int, tz: ZoneInfo) -> int:
-    return _from_epoch_us(us, tz).year
+    return from_epoch_us(us, tz).year
 
 
 def _table_for(windows: SendWindows, lo_us: int, hi_us: int) -> _Table:
@@ -679,8 +466,8 @@ def window_intervals(
     """
     windows = _as_windows(windows)
     tz = windows.zone
-    lo = _epoch_us(parse_datetime(start, tz))
-    hi = _epoch_us(parse_datetime(end, tz))
+    lo = epoch_us(parse_datetime(start, tz))
+    hi = epoch_us(parse_datetime(end, tz))
     if hi <= lo:
         return []
     table = _table_for(windows, lo, hi)
@@ -688,8 +475,8 @@ def window_intervals(
     last = int(np.searchsorted(table.starts, hi, side="left"))
     return [
         (
-            _from_epoch_us(max(lo, int(table.starts[i])), tz),
-            _from_epoch_us(min(hi, int(table.ends[i])), tz),
+            from_epoch_us(max(lo, int(table.starts[i])), tz),
+            from_epoch_us(min(hi, int(table.ends[i])), tz),
         )
         for i in range(first, last)
     ]
@@ -703,18 +490,18 @@ def working_hours_between(start: Any, end: Any, windows: SendWindows | None = No
     """
     windows = _as_windows(windows)
     tz = windows.zone
-    a = _to_times(start, tz, "start")
-    b = _to_times(end, tz, "end")
+    a = to_times(start, tz, "start")
+    b = to_times(end, tz, "end")
     both_valid_us = np.concatenate([a.us[a.valid], b.us[b.valid]])
     if both_valid_us.size == 0:
         like = b if b.kind != "scalar" else a
-        return _give_back_numbers(np.full(max(a.us.size, b.us.size), np.nan), like, "hours")
+        return give_back_numbers(np.full(max(a.us.size, b.us.size), np.nan), like, "hours")
     table = _table_for(windows, int(both_valid_us.min()), int(both_valid_us.max()))
     diff = (_worked_before(table, b.us) - _worked_before(table, a.us)) / _HOUR_US
     valid = a.valid & b.valid
     hours = np.where(valid, diff, np.nan).astype(float)
     like = b if b.kind != "scalar" else a
-    return _give_back_numbers(hours, like, "working_hours")
+    return give_back_numbers(hours, like, "working_hours")
 
 
 def add_working_hours(start: Any, hours: Any, windows: SendWindows | None = None) -> Any:
@@ -726,7 +513,7 @@ def add_working_hours(start: Any, hours: Any, windows: SendWindows | None = None
     """
     windows = _as_windows(windows)
     tz = windows.zone
-    times = _to_times(start, tz, "start")
+    times = to_times(start, tz, "start")
     h = np.asarray(hours.to_numpy() if isinstance(hours, pl.Series) else hours, dtype=float)
     if np.any(h < 0):
         raise ScheduleError("hours must be zero or more; to go back in time, compare instead")
@@ -750,7 +537,7 @@ def add_working_hours(start: Any, hours: Any, windows: SendWindows | None = None
         j = np.clip(np.searchsorted(table.cum_end, target, side="left"), 0, table.starts.size - 1)
         moved = table.starts[j] + (target - table.cum[j])
         result = np.where(add_us > 0, moved, times.us)
-    return _give_back_times(result, valid, times, tz)
+    return give_back_times(result, valid, times, tz)
 
 
 # --------------------------------------------------------------------------- checking times
@@ -758,7 +545,7 @@ def add_working_hours(start: Any, hours: Any, windows: SendWindows | None = None
 
 def _classify(times: Any, windows: SendWindows) -> tuple[list[str | None], list[str | None]]:
     tz = windows.zone
-    parsed = _to_times(times, tz)
+    parsed = to_times(times, tz)
     n = parsed.us.size
     if n == 0:
         return [], []
@@ -1091,7 +878,7 @@ def plan(
                 f"raise the cap to at least {int(too_big['rows'].max())} or cut smaller files"
             )
     earliest = parse_datetime(earliest_start, tz)
-    earliest_us = _epoch_us(earliest)
+    earliest_us = epoch_us(earliest)
 
     table = _table_for(windows, earliest_us, earliest_us)
     used: dict[int, int] = {}
@@ -1107,7 +894,7 @@ def plan(
             s = max(t0, int(table.starts[i]))
             if s > limit:
                 raise ScheduleError(
-                    f"no send window within 20 years after {_from_epoch_us(t0, tz):%Y-%m-%d}: "
+                    f"no send window within 20 years after {from_epoch_us(t0, tz):%Y-%m-%d}: "
                     f"check send_windows ({windows.describe()})"
                 )
             if s + duration > int(table.ends[i]):
@@ -1150,7 +937,7 @@ def plan(
     planned = pl.concat([planned, frame.select(passthrough)], how="horizontal")
     return SendPlan(
         files=planned,
-        end=_from_epoch_us(int((starts + duration).max()), tz),
+        end=from_epoch_us(int((starts + duration).max()), tz),
         days=_day_summary(planned),
         windows=windows,
         handlers=names,

@@ -55,7 +55,7 @@ import numpy as np
 import polars as pl
 
 from inkorg_kit import pnr
-from inkorg_kit._private import atomic_private_path, ensure_private_dir
+from inkorg_kit._files import atomic_private_path, ensure_private_dir
 
 __all__ = [
     "DEFAULT_UNITS",

@@ -34,7 +34,8 @@ import polars as pl
 
 from inkorg_kit import followup as fu
 from inkorg_kit import pnr as _pnr
-from inkorg_kit._private import ensure_private_dir, write_private_bytes
+from inkorg_kit._files import ensure_private_dir, write_private_bytes
+from inkorg_kit.hours.clock import ActiveClock, series_epoch_hours
 
 __all__ = ["SyntheticExport", "status_export", "write_status_export"]
 
@@ -194,8 +195,8 @@ def status_export(
         stamp += dt.timedelta(hours=1)
     else:
         stamp = parse_datetime(exported_at, zone)
-    clock = fu._ActiveClock(a, sent_at.min(), stamp + dt.timedelta(days=60))
-    start = fu._epoch_hours(sent_at)
+    clock = ActiveClock.around(a.rhythm, sent_at.min(), stamp + dt.timedelta(days=60))
+    start = series_epoch_hours(sent_at)
     read_epoch = clock.calendar(clock.active(start) + hours)
     uncensored = np.where(reads, read_epoch, np.nan)
     seen = reads & np.isfinite(read_epoch) & (read_epoch <= stamp.timestamp() / 3600)

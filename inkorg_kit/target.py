@@ -83,6 +83,7 @@ from pydantic import (
 )
 
 from inkorg_kit import pnr
+from inkorg_kit.errors import TargetError
 from inkorg_kit.io import redact_secrets
 from inkorg_kit.tables import whole_number
 
@@ -116,10 +117,6 @@ TRUE_WORDS = ("1", "true", "sant", "ja", "j", "yes", "y", "x")
 FALSE_WORDS = ("0", "false", "falskt", "nej", "n", "no", "")
 _ICD_PREFIX = re.compile(r"^[A-Z][0-9A-Z]{0,6}$")
 _HSA_LIKE = re.compile(r"^SE(?:16)?\d{10}-[A-Za-z0-9]+$")
-
-
-class TargetError(ValueError):
-    """A spec that does not fit its source, or inputs that cannot be used; says what to do."""
 
 
 URL_AS_TEXT = (
@@ -542,7 +539,7 @@ class TargetResult:
         All are written atomically with owner-only permissions (the funnel holds counts only,
         but it sits in a folder of sensitive files).
         """
-        from inkorg_kit._private import (
+        from inkorg_kit._files import (
             atomic_private_path,
             ensure_private_dir,
             write_private_text,

@@ -47,7 +47,8 @@ import ipywidgets as w
 import polars as pl
 
 from inkorg_kit import charts, reach, schedule
-from inkorg_kit._private import write_private_text
+from inkorg_kit._files import write_private_text
+from inkorg_kit.errors import ParameterError, RunFolderError
 from inkorg_kit.schedule import ScheduleError, SendPlan, SendWindows
 
 __all__ = [
@@ -95,14 +96,6 @@ SUMMARY_SCHEMA: dict[str, Any] = {
 }
 _WEEKDAYS = ("mån", "tis", "ons", "tor", "fre", "lör", "sön")
 _INTERACTIVE_CHOICES = ('"auto"', "True", "False")
-
-
-class RunFolderError(FileNotFoundError):
-    """A run folder without what an earlier notebook writes; the message says which to run."""
-
-
-class ParameterError(ValueError):
-    """A notebook parameter that cannot be used; names the parameter, its value and the choices."""
 
 
 # --------------------------------------------------------------------------- the run folder

@@ -18,7 +18,7 @@ from conftest import assert_no_personnummer
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from inkorg_kit import _private, pnr
+from inkorg_kit import _files, pnr
 from inkorg_kit import io as kio
 from inkorg_kit.io import InputError, read_pnr_column, read_table
 
@@ -515,7 +515,7 @@ def test_private_writers_are_re_exported():
         "atomic_private_path",
         "ensure_private_dir",
     ):
-        assert getattr(kio, name) is getattr(_private, name)
+        assert getattr(kio, name) is getattr(_files, name)
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet", ".tsv"])
