@@ -92,7 +92,6 @@ import io as stdio
 import json
 import math
 import os
-import re
 import shutil
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -102,10 +101,13 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import polars as pl
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import ValidationError
 
 from inkorg_kit import pnr as _pnr
 from inkorg_kit._files import ensure_private_dir, write_private_bytes, write_private_text
+from inkorg_kit.config.status_export import (
+    StatusExportMapping,
+)
 from inkorg_kit.hours.clock import ActiveClock, series_epoch_hours
 from inkorg_kit.io import InputError, first_data_line, read_table
 
@@ -195,118 +197,8 @@ _OFFSET_FORMATS = ("%Y-%m-%d %H:%M:%S%.f%z", "%Y-%m-%d %H:%M%z")
 # --------------------------------------------------------------------------- the mapping
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ExportColumns(_Model):
-    """Column names in the sent-cases file."""
-
-    pnr: str = Field("Personnummer", description="the resident's personnummer")
-    sent_at: str = Field("Skickat", description="when the case was sent")
-    status: str = Field("Status", description="the case status label (see labels)")
-    read_at: str | None = Field("Läst", description="when the resident read it; null: none")
-    reason: str | None = Field(None, description="failure reason, if failures are rows here")
-
-
-class FailedColumns(_Model):
-    """Column names in the failed-sends file."""
-
-    pnr: str = Field("Personnummer", description="the resident's personnummer")
-    reason: str | None = Field("Orsak", description="why the send failed; null: not given")
-    sent_at: str | None = Field(None, description="when the send was tried; null: not given")
-
-
-class ExportLabels(_Model):
-    """Status labels of the sent-cases file, by meaning."""
-
-    read: tuple[str, ...] = ("Läst", "Läst av invånare")
-    unread: tuple[str, ...] = ("Oläst", "Oläst av invånare")
-    closed: tuple[str, ...] = ("Stängt", "Stängd")
-    failed: tuple[str, ...] = ("Misslyckades", "Misslyckat")
-
-
-class FailureReasons(_Model):
-    """Failure reason texts by meaning; any other text counts as ``other``."""
-
-    no_login: tuple[str, ...] = ("Saknar inloggning", "Saknar aktiv inloggning")
-    locked: tuple[str, ...] = ("Kontot är spärrat", "Spärrat konto")
-
-
-def _norm(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip().casefold()
-
-
 def _norm_expr(expr: pl.Expr) -> pl.Expr:
     return expr.str.replace_all(r"\s+", " ").str.strip_chars().str.to_lowercase()
-
-
-class StatusExportMapping(_Model):
-    """How a status export maps onto the default layout (``followup.status_export``)."""
-
-    sent_file: str = Field("skickade_arenden.csv", description="sent cases, CSV or XLSX")
-    failed_file: str | None = Field(
-        "misslyckade_utskick.csv", description="failed sends; null: failures are sent-file rows"
-    )
-    columns: ExportColumns = Field(default_factory=ExportColumns)
-    failed_columns: FailedColumns = Field(default_factory=FailedColumns)
-    labels: ExportLabels = Field(default_factory=ExportLabels)
-    failure_reasons: FailureReasons = Field(default_factory=FailureReasons)
-    closed_without_read_time: Literal["unread", "unknown"] = Field(
-        "unread", description="a closed case with no read time: unread (default) or unknown"
-    )
-    datetime_format: str | None = Field(
-        None, description="strftime format of the times; null: ISO-like, e.g. 2027-03-16 09:12"
-    )
-    timezone: str = Field("Europe/Stockholm", description="time zone of times without offset")
-    sheet: str | int | None = Field(None, description="Excel sheet (name or 0-based position)")
-    encoding: str = Field("auto", description="text encoding of CSV files; auto-detected")
-    delimiter: str | None = Field(None, description="CSV delimiter; auto-detected")
-
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except Exception:
-            raise ValueError(f"{value!r} is not a time zone like Europe/Stockholm") from None
-        return value
-
-    @model_validator(mode="after")
-    def _labels_distinct(self) -> StatusExportMapping:
-        for kind, groups in (
-            ("labels", self.labels.model_dump()),
-            ("failure_reasons", self.failure_reasons.model_dump()),
-        ):
-            seen: dict[str, str] = {}
-            for meaning, labels in groups.items():
-                for label in labels:
-                    key = _norm(label)
-                    if key in seen and seen[key] != meaning:
-                        raise ValueError(
-                            f"{kind}: the label {label!r} is listed under both"
-                            f" {seen[key]!r} and {meaning!r}; give it one meaning"
-                        )
-                    seen[key] = meaning
-        return self
-
-    def label_map(self) -> dict[str, str]:
-        """Normalised status label -> category (read, unread, closed, failed)."""
-        return {_norm(lab): cat for cat, labs in self.labels.model_dump().items() for lab in labs}
-
-    def reason_map(self) -> dict[str, str]:
-        """Normalised reason text -> failure code (no_login, locked)."""
-        return {
-            _norm(lab): code
-            for code, labs in self.failure_reasons.model_dump().items()
-            for lab in labs
-        }
-
-    def describe_labels(self) -> str:
-        return "; ".join(
-            f"{cat}: {', '.join(labs) or '(none)'}"
-            for cat, labs in self.labels.model_dump().items()
-        )
 
 
 class StatusExportError(InputError):
