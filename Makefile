@@ -1,4 +1,5 @@
-# inkorg-kit: `make demo` runs the whole campaign on the synthetic region; `make test` tests it all.
+# inkorg-kit: `make demo` runs the whole campaign on the synthetic region; `make test` tests it all,
+# `make test-fast` the unit tests only (no notebooks, no browser: the tests marked slow are left out).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -9,7 +10,7 @@ APT_STAMP := $(VENV)/.apt-installed
 # whose chromium is a snap, INKORG_CHROMIUM names a Chromium binary that is not).
 APT_PACKAGES := p7zip-full chromium
 
-.PHONY: install system-deps test lint demo lab bench clean
+.PHONY: install system-deps test test-fast lint demo lab bench clean
 
 install: $(STAMP) $(APT_STAMP)
 
@@ -34,10 +35,17 @@ $(APT_STAMP):
 lint: install
 	$(BIN)/ruff check inkorg_kit tests benchmarks notebooks
 	$(BIN)/ruff format --check inkorg_kit tests benchmarks
+	$(BIN)/lint-imports
 
+# Two workers; the demo runs once for both (tests/support/demo.py), and each notebook's kernel
+# talks over IPC sockets in a folder of its own, so kernels started together cannot collide.
 test: install
 	$(BIN)/ruff check inkorg_kit tests benchmarks notebooks
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n 2 --dist loadgroup --timeout 600
+
+test-fast: install
+	$(BIN)/python -m pytest -n 2 --dist loadgroup --timeout 300 -m "not slow"
 
 demo: install
 	$(BIN)/inkorg-kit demo

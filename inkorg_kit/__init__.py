@@ -1,8 +1,5 @@
-"""inkorg-kit: plan, check, cut and follow up bulk messages to residents' 1177 inbox."""
+"""inkorg-kit: plan, check, cut and follow up bulk messages to residents' 1177 inbox.
 
-import sys as _sys
-
-if "IPython" in _sys.modules:  # a notebook kernel: polars frames as plain tables
-    from inkorg_kit.tables import use_plain_tables
-
-    use_plain_tables()
+Importing the package changes no setting: notebooks switch on the offline chart renderer and
+the plain tables with one call, :func:`inkorg_kit.ui.display.use_notebook_display`.
+"""

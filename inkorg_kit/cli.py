@@ -150,20 +150,43 @@ def _all_artefacts(run_dir: Path) -> dict[Path, int]:
     return _artefact_files(run_dir, [p for patterns in ARTEFACTS.values() for p in patterns])
 
 
-def _local_kernel_manager() -> type:
-    """A kernel manager that talks to its kernel over local sockets, not TCP.
+def local_kernel_manager() -> type:
+    """A kernel manager that talks to its kernel over local sockets in a folder of its own.
 
     Executed notebooks hold campaign data; IPC sockets are files only this user can open (and
     the kernel's "running over TCP without encryption" warning no longer alarms the analyst).
+    Each kernel gets a private folder (``mkdtemp``, mode 0700) for its connection file and its
+    sockets, removed when the kernel shuts down. Why: kernels started at the same moment (two
+    runs, two test workers) must not collide. Over TCP two managers can pick the same free port
+    before either kernel binds it; jupyter_client's own IPC default, ``kernel-ipc-<n>`` in the
+    working directory, collides the same way (both managers see no ``-1`` file and take it).
+    The tests start their kernels with this class too.
     """
+    import shutil
+    import tempfile
+
     from jupyter_client.manager import AsyncKernelManager
-    from traitlets import CaselessStrEnum
+    from traitlets import CaselessStrEnum, default
 
     class LocalKernelManager(AsyncKernelManager):
         # IPC sockets exist on POSIX only; Windows keeps TCP on localhost
         transport = CaselessStrEnum(
             ["tcp", "ipc"], default_value="ipc" if os.name == "posix" else "tcp"
         )
+        _private_dir = ""
+
+        @default("connection_file")
+        def _connection_file_in_a_private_dir(self) -> str:
+            if self.transport != "ipc":
+                return ""  # jupyter_client's default: a temporary file, free TCP ports
+            self._private_dir = tempfile.mkdtemp(prefix="inkorg-kernel-")
+            # the sockets are named after it: <dir>/kernel-ipc-<n>
+            return os.path.join(self._private_dir, "kernel.json")
+
+        def cleanup_ipc_files(self) -> None:
+            super().cleanup_ipc_files()
+            if self._private_dir and not os.path.exists(self.connection_file):  # not a restart
+                shutil.rmtree(self._private_dir, ignore_errors=True)
 
     return LocalKernelManager
 
@@ -268,7 +291,7 @@ def run_step(
             cwd=str(Path.cwd()),
             kernel_name="python3",
             progress_bar={"desc": step, "leave": True} if progress else False,
-            kernel_manager_class=_local_kernel_manager(),
+            kernel_manager_class=local_kernel_manager(),
             execution_timeout=timeout,
         )
     except PapermillExecutionError as error:
@@ -316,10 +339,10 @@ def ensure_archive_password(step: str = STEPS[2], env: str = PASSWORD_ENV) -> No
         return
     if not (sys.stdin is not None and sys.stdin.isatty()):
         raise UsageError(NO_PASSWORD.format(step=step, env=env))
-    from inkorg_kit.recipients import PasswordError, _password
+    from inkorg_kit.recipients import PasswordError, archive_password
 
     try:  # recipients asks twice and checks the length, as notebook 02 in JupyterLab does
-        os.environ[env] = _password(env, prompt=True, new=True)
+        os.environ[env] = archive_password(env, prompt=True, new=True)
     except PasswordError as error:
         raise UsageError(f"{error} Nothing was run.") from None
 

@@ -116,7 +116,9 @@ def _today() -> dt.date:
     return dt.datetime.now(_TZ).date()
 
 
-def _as_date(value: dt.date | dt.datetime | str | None) -> dt.date:
+def as_date(value: dt.date | dt.datetime | str | None) -> dt.date:
+    """A reference date from a date, a datetime, ``YYYY-MM-DD`` text, or None (today in
+    Stockholm); anything else is refused with the form to write."""
     if value is None:
         return _today()
     if isinstance(value, dt.datetime):
@@ -667,7 +669,7 @@ def clean(
     (the ``row`` of the first occurrence). ``reference_date`` (default: today in Sweden)
     decides the century of 10-digit numbers and which birth dates lie in the future.
     """
-    return _clean(as_text(values), _as_date(reference_date), allow_samordningsnummer)
+    return _clean(as_text(values), as_date(reference_date), allow_samordningsnummer)
 
 
 def summary(result: pl.DataFrame) -> pl.DataFrame:
@@ -815,7 +817,7 @@ def birth_date(values: pl.Expr | pl.Series | str) -> pl.Expr | pl.Series:
 def age_at(values: pl.Expr | pl.Series | str, at: dt.date | str) -> pl.Expr | pl.Series:
     """Age in whole years at ``at``; null where :func:`birth_date` is, or the birth date lies
     after ``at``."""
-    when = _as_date(at)
+    when = as_date(at)
 
     def build(e: pl.Expr) -> pl.Expr:
         year, month, day, real = _real_date(e)

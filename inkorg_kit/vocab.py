@@ -45,6 +45,7 @@ __all__ = [
     "age_band",
     "is_name",
     "slug",
+    "whole_number",
 ]
 
 # --------------------------------------------------------------------------- time
@@ -134,6 +135,19 @@ def slug(value: object) -> str:
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
     text = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
     return text[:_SLUG_MAX].rstrip("-")
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def whole_number(number: int) -> str:
+    """A whole number in Swedish form, as every table, chart and report shows it: 119\xa0716
+    (a no-break space between thousands).
+
+    >>> whole_number(119716)
+    '119\xa0716'
+    """
+    return f"{number:,}".replace(",", "\u00a0")
 
 
 # --------------------------------------------------------------------------- environment

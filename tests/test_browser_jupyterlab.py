@@ -29,7 +29,8 @@ from pathlib import Path
 from urllib.parse import quote, unquote
 
 import pytest
-from browser_support import (
+from support import REPO
+from support.browser import (
     CHROMIUM_ARGS,
     SCREENSHOT_DIR,
     VIEWPORT,
@@ -45,7 +46,6 @@ from browser_support import (
 
 from inkorg_kit import cli
 
-REPO = Path(__file__).resolve().parents[1]
 STEPS = cli.STEPS
 SLIDER_LABEL = "Inloggade 65–74"  # a login-share slider of inkorg_kit.widgets (03)
 REACHABLE = "messageable"  # the summary row "Kan nås i 1177-inkorgen (aktiv inloggning)"
@@ -64,7 +64,7 @@ EXPECTED_CHARTS = {
     "04_read_rates_followup": 2,  # read rates by group, time to read
 }
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # Chromium and JupyterLab
 
 
 # --------------------------------------------------------------------------- the kit's layout
@@ -464,7 +464,6 @@ def write_cdn_control(folder: Path) -> str:
     return name
 
 
-@pytest.mark.slow
 def test_analyst_runs_every_notebook_in_jupyterlab_offline(tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 

@@ -1,20 +1,24 @@
 """The ``inkorg-kit`` command: what it runs, what it says when a step fails, what it refuses.
 
 Most tests replace :func:`inkorg_kit.cli.run_step` with a recorder (the command's own logic is
-what is tested); the ones about failing notebooks run real kernels on small notebooks.
+what is tested); the ones about failing notebooks run real kernels on small notebooks, and one
+starts two kernels at the same moment to show they cannot collide.
 """
 
 from __future__ import annotations
 
+import asyncio
 import io
+import os
 import stat
 from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import REPO, assert_no_personnummer
+from support import REPO, assert_no_personnummer
 
 from inkorg_kit import cli
+from inkorg_kit.run import RunFolder
 
 DEMO = REPO / "params" / "demo" / "campaign.yaml"
 TEST_PNR = "19850101-2382"  # Skatteverket test number
@@ -35,9 +39,10 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict, dict]]:
 
     def fake_run_step(step, run_dir, parameters, *, output_dir=None, progress=True, timeout=None):
         calls.append((step, dict(parameters), {"password": cli.os.environ.get(cli.PASSWORD_ENV)}))
+        run = RunFolder(run_dir, "kampanj")
         written = {
-            cli.STEPS[2]: [run_dir / "kampanj_recipients.7z", run_dir / "recipients/manifest.csv"],
-            cli.STEPS[3]: [run_dir / "send_plan.csv", run_dir / "send_plan.ics"],
+            cli.STEPS[2]: [run.path("archive"), run.path("manifest_csv")],
+            cli.STEPS[3]: [run.path("send_plan_csv"), run.path("send_plan_ics")],
             cli.STEPS[4]: [Path(parameters.get("report_dir") or run_dir) / "rapport.html"],
         }.get(step, [])
         for path in written:
@@ -93,7 +98,7 @@ def test_a_guideline_error_stops_at_00_with_cell_message_and_the_override_option
     assert "CampaignError" in err and "forbidden_category" in err
     assert '--override-reason "a written reason"' in err  # a hint a command-line user can follow
     assert [p.name for p in (run / "notebooks").iterdir()] == ["00_campaign_check.ipynb"]
-    assert not (run / "target_group.parquet").exists()  # 01 did not run
+    assert not RunFolder(run).exists("target_group")  # 01 did not run
     assert _mode(run) == _mode(run / "notebooks") == 0o700
     assert _mode(run / "notebooks" / "00_campaign_check.ipynb") == 0o600
 
@@ -175,6 +180,43 @@ def test_a_dead_kernel_or_a_timeout_is_a_step_failure_not_a_traceback(
     assert _mode(run / "notebooks" / f"{cli.STEPS[0]}.ipynb") == 0o600
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(os.name != "posix", reason="IPC sockets exist on POSIX only")
+def test_kernels_started_together_talk_over_private_sockets_and_leave_nothing() -> None:
+    """Two kernels started at the same moment (two steps, two test workers) each get IPC
+    sockets in a private folder of their own, answer, and leave no file behind."""
+    manager = cli.local_kernel_manager()
+
+    async def start_two() -> list:
+        kernels = [manager(kernel_name="python3") for _ in range(2)]
+        await asyncio.gather(*(km.start_kernel() for km in kernels))
+        try:
+            for km in kernels:
+                client = km.client()
+                client.start_channels()
+                await client.wait_for_ready(timeout=60)
+                client.stop_channels()
+            return [
+                {
+                    **km.get_connection_info(),
+                    "file": km.connection_file,
+                    "mode": _mode(Path(km.connection_file).parent),
+                }
+                for km in kernels
+            ]
+        finally:
+            await asyncio.gather(*(km.shutdown_kernel(now=True) for km in kernels))
+
+    infos = asyncio.run(start_two())
+    folders = [Path(info["file"]).parent for info in infos]
+    assert [info["transport"] for info in infos] == ["ipc", "ipc"]
+    assert folders[0] != folders[1]
+    for info, folder in zip(infos, folders, strict=True):
+        assert Path(info["ip"]).parent == folder  # the sockets: <folder>/kernel-ipc-<n>
+        assert info["mode"] & 0o777 == 0o700  # while the kernel ran: this user's only
+        assert not folder.exists()  # removed at shutdown, sockets and connection file too
+
+
 # --------------------------------------------------------------------------- what is run
 
 
@@ -243,13 +285,14 @@ def test_only_artefacts_this_run_wrote_are_listed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, recorded, capsys, password
 ) -> None:
     monkeypatch.chdir(REPO)
-    for stale in ("send_plan.csv", "send_plan.ics", "gammal_rapport.html"):
-        (tmp_path / stale).write_text("from an earlier run\n", encoding="utf-8")
+    run = RunFolder(tmp_path, "kampanj")
+    for stale in (run.path("send_plan_csv"), run.path("send_plan_ics"), tmp_path / "gammal.html"):
+        stale.write_text("from an earlier run\n", encoding="utf-8")
     code = cli.main(["run", str(DEMO), "--run-dir", str(tmp_path), "--steps", cli.STEPS[2]])
     assert code == 0
     assert _listed(capsys.readouterr().out) == {
-        "recipient archive": str(tmp_path / "kampanj_recipients.7z"),
-        "recipient manifest": str(tmp_path / "recipients" / "manifest.csv"),
+        "recipient archive": str(run.path("archive")),
+        "recipient manifest": str(run.path("manifest_csv")),
     }
 
     code = cli.main(["run", str(DEMO), "--run-dir", str(tmp_path), "--steps", cli.STEPS[0]])

@@ -3,37 +3,34 @@ calls), the ``inkorg-kit run`` and ``report`` commands it shows, the block of pa
 that runs each notebook on its own, and every figure it quotes from the demo.
 
 All run as subprocesses in an empty folder, so nothing the test process has set up helps them.
-The figures are read from the README and compared with what the demo wrote, so the README cannot
-drift from the demo unnoticed.
+The demo runs once per session (the ``demo`` fixture, shared with every worker); the test that
+runs the README's commands in its folder works on a copy. The figures are read from the README
+and compared with what the demo wrote, so the README cannot drift from the demo unnoticed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import shutil
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import REPO, assert_no_personnummer
+from support import REPO, DemoRun, assert_no_personnummer
+from support.demo import BIN
+from support.demo import run_as_user as _run
 from test_recipients import run_7z
 
 from inkorg_kit import pnr
+from inkorg_kit.cli import DEMO_PASSWORD
+from inkorg_kit.vocab import PASSWORD_ENV
 
-# One worker runs every test of the demo's run folder (`make test` runs -n 2 --dist loadgroup),
-# so the demo runs once.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo")]
+pytestmark = pytest.mark.slow
 
-BIN = Path(sys.executable).parent
-RUN = Path("out") / "blodtryck-solbacka-2027"
-DEMO_PASSWORD = "inkorg-demo-endast-syntetiskt"
-PASSWORD_ENV = "INKORG_7Z_PASSWORD"
+RUN = Path("out") / "blodtryck-solbacka-2027"  # the demo's run folder, as the README names it
 # Files that are meant to hold personnummer (the deliverables and their inputs), by pattern,
 # with how the README's privacy rules name them (the scan and the README must agree).
 HOLDS_PNR = {
@@ -44,29 +41,6 @@ HOLDS_PNR = {
     "*.7z": "`*.7z`",
     "*.parquet": "`*.parquet`",
 }
-
-
-def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != PASSWORD_ENV}
-    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
-    return {**env, **(extra or {})}
-
-
-def _run(
-    command: list[str], cwd: Path, extra_env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    """As a new user's shell runs it: the project's venv first on PATH, no password set (unless
-    ``extra_env`` sets one), no terminal."""
-    return subprocess.run(
-        command,
-        cwd=cwd,
-        env=_env(extra_env),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
 
 
 def _printed(stdout: str) -> dict[str, Path]:
@@ -117,18 +91,8 @@ def _scan_run_folder(run: Path) -> int:
     return scanned
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess]:
-    where = tmp_path_factory.mktemp("demo")
-    done = _run([str(BIN / "inkorg-kit"), "demo"], where)
-    assert done.returncode == 0, (
-        f"inkorg-kit demo failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-    )
-    return where, done
-
-
-def test_demo_prints_the_artefacts_and_they_exist(demo) -> None:
-    where, done = demo
+def test_demo_prints_the_artefacts_and_they_exist(demo: DemoRun) -> None:
+    where, done = demo.root, demo
     printed = _printed(done.stdout)
     assert set(printed) == {
         "recipient archive",
@@ -139,7 +103,7 @@ def test_demo_prints_the_artefacts_and_they_exist(demo) -> None:
     }, done.stdout
     for label, path in printed.items():
         assert (where / path).is_file(), f"{label}: {path} printed but missing"
-        assert (where / path).is_relative_to(where / RUN), path
+        assert (where / path).is_relative_to(demo.run_dir), path
     # the funnel and masked examples of what was rejected, where to find them in the extract
     assert re.search(r"^  målgrupp\s+\d", done.stdout, re.M), done.stdout
     assert re.search(r"e\.g\. data row [\d,]+: '\d{8}-\*{4}' \(bad_checksum\)", done.stdout)
@@ -150,17 +114,15 @@ def test_demo_prints_the_artefacts_and_they_exist(demo) -> None:
 
 
 def test_demo_archive_opens_in_7z_with_the_password_and_holds_the_target_group(
-    demo, tmp_path: Path
+    demo: DemoRun, tmp_path: Path
 ) -> None:
-    where, _ = demo
-    run = where / RUN
-    (archive,) = run.glob("*.7z")
+    archive = demo.folder.path("archive")
     assert run_7z("t", f"-p{DEMO_PASSWORD}", str(archive)).returncode == 0
     assert run_7z("t", "-pfel-losenord", str(archive)).returncode != 0
     extracted = run_7z("x", f"-p{DEMO_PASSWORD}", f"-o{tmp_path}", str(archive))
     assert extracted.returncode == 0, extracted.stdout + extracted.stderr
 
-    inside = tmp_path / "blodtryck-solbacka-2027"  # the archive holds one folder
+    inside = tmp_path / demo.folder.campaign  # the archive holds one folder
     manifest = json.loads((inside / "manifest.json").read_text(encoding="utf-8"))
     assert {p.name for p in inside.iterdir()} == {
         "manifest.json",
@@ -177,20 +139,18 @@ def test_demo_archive_opens_in_7z_with_the_password_and_holds_the_target_group(
     assert cleaned["status"].to_list() == ["ok"] * len(numbers)  # valid, no duplicates
     assert cleaned["pnr"].to_list() == numbers  # already in the import format
 
-    group = pl.read_parquet(run / "target_group.parquet")
+    group = pl.read_parquet(demo.folder.path("target_group"))
     assert sorted(numbers) == sorted(group["personnummer"].to_list())
-    funnel = pl.read_csv(run / "target_funnel.csv")
+    funnel = pl.read_csv(demo.folder.path("target_funnel_csv"))
     rows_in = funnel["remaining"][0]
     assert funnel["removed"].sum() + funnel["remaining"][-1] == rows_in  # nothing lost
     assert funnel["remaining"][-1] == len(numbers) == manifest["totals"]["rows"]
 
 
-def test_demo_run_folder_holds_no_personnummer_outside_the_deliverables(demo) -> None:
-    where, _ = demo
-    run = where / RUN
-    scanned = _scan_run_folder(run)
+def test_demo_run_folder_holds_no_personnummer_outside_the_deliverables(demo: DemoRun) -> None:
+    scanned = _scan_run_folder(demo.run_dir)
     assert scanned >= 15  # notebooks, report, check, funnel, plan, manifests, fit
-    report = next(run.glob("*.html")).read_text(encoding="utf-8")
+    report = demo.folder.path("report_html").read_text(encoding="utf-8")
     assert not re.search(r"<script[^>]+src=|https?://[^\"' ]+\.js", report), "report needs network"
 
 
@@ -276,25 +236,24 @@ def readme_figures() -> dict[str, dict[str, str]]:
     return found
 
 
-def test_readme_figures_are_what_the_demo_wrote(demo) -> None:
-    where, done = demo
-    run = where / RUN
+def test_readme_figures_are_what_the_demo_wrote(demo: DemoRun) -> None:
+    path = demo.folder.path
     said = readme_figures()
-    funnel = pl.read_csv(run / "target_funnel.csv")
+    funnel = pl.read_csv(path("target_funnel_csv"))
     removed = dict(zip(funnel["step"], funnel["removed"], strict=True))
     remaining = dict(zip(funnel["step"], funnel["remaining"], strict=True))
     invalid = sum(n for step, n in removed.items() if step.startswith("rejected_"))
     reach = {
-        row["measure"]: row for row in pl.read_csv(run / "reach_summary.csv").iter_rows(named=True)
+        row["measure"]: row for row in pl.read_csv(path("reach_summary_csv")).iter_rows(named=True)
     }
-    files = json.loads((run / "recipients" / "manifest.json").read_text(encoding="utf-8"))["files"]
+    files = json.loads(path("manifest_json").read_text(encoding="utf-8"))["files"]
     sizes = [entry["rows"] for entry in files]
-    plan = pl.read_csv(run / "send_plan.csv")
+    plan = pl.read_csv(path("send_plan_csv"))
     starts = [dt.datetime.fromisoformat(t) for t in plan["start"]]
     ends = [dt.datetime.fromisoformat(t) for t in plan["end"]]
     first = min(starts)
-    region = re.search(r"\(([\d,]+) people, ([\d,]+) contact rows", done.stdout)
-    assert region, f"the demo did not print the region's size:\n{done.stdout[:500]}"
+    region = re.search(r"\(([\d,]+) people, ([\d,]+) contact rows", demo.stdout)
+    assert region, f"the demo did not print the region's size:\n{demo.stdout[:500]}"
 
     checks = [  # (what, README says, the demo, agrees)
         ("people in the region", said["region"]["people"], region.group(1), None),
@@ -354,14 +313,15 @@ def test_about_means_rounded_at_the_last_digit_shown() -> None:
 # --------------------------------------------------------------------------- README commands
 
 
-def test_readme_run_and_report_commands_work_as_written(demo) -> None:
-    """The two ``inkorg-kit run`` lines and the crontab line, in the demo's folder: the first
-    waits for an export and lists only what it wrote, the second runs 04 on the export."""
-    where, _ = demo
-    run = where / RUN
+def test_readme_run_and_report_commands_work_as_written(demo: DemoRun, tmp_path: Path) -> None:
+    """The two ``inkorg-kit run`` lines and the crontab line, in a copy of the demo's folder:
+    the first waits for an export and lists only what it wrote, the second runs 04 on it."""
+    copy = demo.copy_to(tmp_path / "demo")
+    where, run = copy.root, copy.run_dir
     shutil.copytree(REPO / "params", where / "params", dirs_exist_ok=True)
     export = where / "export_from_1177"
-    (run / "status_export").rename(export)  # as before sending: the first command must wait
+    # as before sending: the first command must wait for an export
+    copy.folder.path("status_export_dir").rename(export)
     password = {PASSWORD_ENV: DEMO_PASSWORD}
     try:
         first, second = _block_after("## A campaign, step by step")
@@ -399,7 +359,7 @@ def test_readme_run_and_report_commands_work_as_written(demo) -> None:
         assert f"report: {RUN}/reports/{folder.name}/" in log
         assert list(folder.glob("*.html")) and (folder / "04_read_rates_followup.ipynb").is_file()
     finally:
-        export.rename(run / "status_export")
+        export.rename(copy.folder.path("status_export_dir"))
     _scan_run_folder(run)
 
 

@@ -1,5 +1,6 @@
-"""inkorg_kit.followup and inkorg_kit.synth_status: status exports, read rates, time to read,
-follow-up lists and the refit, tested against synthetic exports with a known reach model."""
+"""inkorg_kit.followup, inkorg_kit.reach.fit and inkorg_kit.synth_status: status exports,
+read rates, time to read, follow-up lists and the refit, tested against synthetic exports with
+a known reach model."""
 
 from __future__ import annotations
 
@@ -13,11 +14,12 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import polars as pl
 import pytest
-from conftest import REPO
+from support import REPO, RunFolderBuilder, build_run_folder
 
 from inkorg_kit import followup as fu
 from inkorg_kit import pnr, reach, recipients, synth_status
 from inkorg_kit.campaign import load_campaign
+from inkorg_kit.io import InputError
 
 CAMPAIGN_FILE = REPO / "params" / "demo" / "campaign.yaml"
 NAME = "blodtryck-solbacka-2027"
@@ -56,11 +58,7 @@ def build_run(run_dir: Path, n: int = 2000, *, seed: int = 1, target: bool = Tru
         pl.Series("unit_hsa_id", rng.choice(UNITS, n)),
     )
     frame = frame.with_columns(reach.age_band("age"))
-    run_dir.mkdir(parents=True, exist_ok=True)
-    if target:
-        frame.write_parquet(run_dir / "target_group.parquet")
-    parts = recipients.split(recipients.prepare(frame, pnr_column="personnummer"))
-    recipients.write(parts, run_dir, NAME, unchecked_reason="a test run folder")
+    build_run_folder(run_dir, frame, campaign=NAME, target=target)
     return frame
 
 
@@ -104,7 +102,7 @@ def write_send_plan(run: Path, files_per_day: int = 1, first: str = "2027-03-16"
             "end": [(s + dt.timedelta(minutes=6)).isoformat() for s in starts],
         }
     )
-    plan.write_csv(run / "send_plan.csv")
+    RunFolderBuilder(run, NAME).send_plan(plan)
     return plan
 
 
@@ -239,13 +237,16 @@ def test_unknown_label_stops_with_labels_mapping_and_rows_but_no_personnummer(tm
     assert "column 'Status' (followup.status_export.columns.status)" in message
     assert "read: Läst, Läst av invånare" in message and "closed: Stängt" in message
     assert pnr.find_in_text(message) == []
-    assert isinstance(raised.value, fu.InputError)
+    assert isinstance(raised.value, InputError)
 
 
 @pytest.mark.parametrize(
     ("mapping", "expected"),
     [
-        ({"colums": {}}, "followup.status_export.colums: unknown key; accepted keys are"),
+        (
+            {"colums": {}},
+            "followup.status_export.colums: unknown key; the keys known at followup.status_export",
+        ),
         ({"columns": {"personnummer": "X"}}, "followup.status_export.columns.personnummer"),
         ({"labels": {"read": ["Klar"], "unread": ["klar"]}}, "listed under both"),
         ({"closed_without_read_time": "read"}, "closed_without_read_time"),
@@ -499,7 +500,7 @@ def test_login_share_intervals_cover_the_truth(flat_run):
     for row in table.iter_rows(named=True):
         truth = a.band(row["group"]).login_share.mean
         failed_share = row["failed"] / row["sent"]
-        low, high = fu._wilson(np.array([row["failed"]]), np.array([row["sent"]]), 0.01)
+        low, high = fu.wilson(np.array([row["failed"]]), np.array([row["sent"]]), 0.01)
         assert low[0] <= 1 - truth <= high[0], (row["group"], failed_share, 1 - truth)
 
 
@@ -543,7 +544,7 @@ def fitted(tmp_path_factory, campaign):
     build_run(run, 15000, seed=4)
     synth_status.write_status_export(run, campaign, seed=5, exported_at="2027-04-06 08:00")
     outcomes = fu.reconcile(fu.load_status(None, campaign, run_dir=run), run)
-    return run, outcomes, fu.fit_reach(outcomes)
+    return run, outcomes, reach.fit_reach(outcomes)
 
 
 def test_refit_recovers_login_shares_and_reading_times(fitted):
@@ -560,7 +561,7 @@ def test_refit_recovers_login_shares_and_reading_times(fitted):
             continue
         low, high = share.interval(0.0005, 0.9995)
         assert low <= truth.band(band).login_share.mean <= high, band
-        assert share.strength == min(n + 1, fu.FIT_STRENGTH_CAP)
+        assert share.strength == min(n + 1, reach.FIT_STRENGTH_CAP)
         if fit.band(band).time_to_read is not None and n >= 2000:
             got = band_cdf(fit, band, hours)  # the mix of notified and not, as notebook 03 uses
             assert got == pytest.approx(band_cdf(truth, band, hours), abs=0.03), band
@@ -573,7 +574,7 @@ def test_refit_recovers_login_shares_and_reading_times(fitted):
 
 def test_fitted_parameters_round_trip_in_the_reach_format(fitted, tmp_path):
     _, _, fit = fitted
-    path = fu.write_fitted(fit, tmp_path)
+    path = reach.write_fitted(fit, tmp_path)
     assert path.name == "fitted_reach.yaml" and path.stat().st_mode & 0o077 == 0
     again = reach.load_assumptions(path)
     assert again.fitted_from.campaign == NAME
@@ -581,7 +582,7 @@ def test_fitted_parameters_round_trip_in_the_reach_format(fitted, tmp_path):
     # notebook 03 can simulate from it
     result = reach.simulate(pl.DataFrame({"age_band": ["45-64"], "n": [100]}), again, draws=50)
     assert result.summary.height > 0
-    table = fu.compare_reach(reach.load_assumptions(), fit)
+    table = reach.compare_reach(reach.load_assumptions(), fit)
     row = table.filter(pl.col("age_band") == "30-44").row(0, named=True)
     assert row["login_fitted"] is not None and row["read_24h_fitted"] is not None
     assert table.filter(pl.col("age_band") == "0-15")["login_fitted"].item() is None
@@ -797,13 +798,13 @@ def test_no_login_share_is_fitted_when_failures_cannot_be_counted(small_run, tmp
     )
     truth = reach.load_assumptions()
     outcomes = fu.reconcile(fu.load_status(folder), small_run)
-    fit = fu.fit_reach(outcomes)
+    fit = reach.fit_reach(outcomes)
     for band in ("16-29", "30-44", "45-64"):
         share = fit.band(band).login_share
         assert (share.mean, share.strength) == (truth.band(band).login_share.mean, 80)
         assert "Kept as assumed" in share.source and "no list of failed sends" in share.source
-    assert any("no list of failed sends" in note for note in fu.fit_notes(fit))
-    assert fu.compare_reach(truth, fit)["login_fitted"].null_count() == 8
+    assert any("no list of failed sends" in note for note in reach.fit_notes(fit))
+    assert reach.compare_reach(truth, fit)["login_fitted"].null_count() == 8
     # the failed list is there, but one resident of a sent file is missing from the export
     sent = (small_run / "status_export" / "skickade_arenden.csv").read_text(encoding="utf-8-sig")
     lines = sent.splitlines()
@@ -814,7 +815,7 @@ def test_no_login_share_is_fitted_when_failures_cannot_be_counted(small_run, tmp
     )
     outcomes = fu.reconcile(fu.load_status(folder), small_run)
     band = outcomes.people.filter(pl.col("pnr") == dropped)["age_band"].item()
-    fit = fu.fit_reach(outcomes)
+    fit = reach.fit_reach(outcomes)
     assert "may have failed unseen" in fit.band(band).login_share.source
     others = [b for b in ("16-29", "30-44", "45-64") if b != band]
     assert all("Fitted from" in fit.band(b).login_share.source for b in others)
@@ -822,12 +823,12 @@ def test_no_login_share_is_fitted_when_failures_cannot_be_counted(small_run, tmp
 
 def test_fitted_strength_is_capped(fitted):
     _, _, fit = fitted
-    assert fit.band("30-44").login_share.strength == fu.FIT_STRENGTH_CAP
+    assert fit.band("30-44").login_share.strength == reach.FIT_STRENGTH_CAP
     assert "capped at 200" in fit.band("30-44").login_share.source
     assert "one draw of the region" in fit.band("30-44").login_share.source
     timing = fit.time_to_read
-    assert timing.notified.read_share.strength <= fu.FIT_STRENGTH_CAP
-    assert timing.not_notified.soon_share.strength <= fu.FIT_STRENGTH_CAP
+    assert timing.notified.read_share.strength <= reach.FIT_STRENGTH_CAP
+    assert timing.not_notified.soon_share.strength <= reach.FIT_STRENGTH_CAP
     # the next campaign's prior interval stays a few points wide, not a pin-point
     low, high = fit.band("30-44").login_share.interval()
     assert high - low > 0.02
@@ -837,7 +838,7 @@ def test_a_fitted_file_keeps_notifications_mattering(fitted, tmp_path):
     """The export cannot show who was notified: the fit keeps the assumed gap, so in notebook
     03 more notified still means more read within 1 h (never more read than notified)."""
     _, _, fit = fitted
-    again = reach.load_assumptions(fu.write_fitted(fit, tmp_path))
+    again = reach.load_assumptions(reach.write_fitted(fit, tmp_path))
     for timing in (again.time_to_read, again.timing("30-44")):
         assert timing.notified != timing.not_notified
         assert timing.notified.cdf(np.array([1.0])) > timing.not_notified.cdf(np.array([1.0]))

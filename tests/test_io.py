@@ -1,7 +1,7 @@
 """inkorg_kit.io: reading the extracts analysts really get, and writing files privately.
 
 Fixtures are written at test time under tmp_path; the only personnummer used are
-Skatteverket's published test numbers, read at run time from ../shared/reference/.
+Skatteverket's published test numbers, read at run time from the package's copy.
 """
 
 from __future__ import annotations
@@ -14,30 +14,27 @@ import string
 
 import polars as pl
 import pytest
-from conftest import assert_no_personnummer
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from support import SKATTEVERKET_PNR_CSV, assert_no_personnummer
 
 from inkorg_kit import _files, pnr
 from inkorg_kit import io as kio
 from inkorg_kit.io import InputError, read_pnr_column, read_table
+from inkorg_kit.io import text as io_text
 
 
 @pytest.fixture(scope="module")
-def numbers(reference_dir) -> list[str]:
+def numbers() -> list[str]:
     """Test personnummer (12 digits, no hyphen), a spread over the file."""
-    column = pl.read_csv(
-        reference_dir / "skatteverket-testpersonnummer.csv", infer_schema=False
-    ).to_series()
+    column = pl.read_csv(SKATTEVERKET_PNR_CSV, infer_schema=False).to_series()
     return column.gather_every(max(1, column.len() // 40)).head(40).to_list()
 
 
 @pytest.fixture(scope="module")
-def zero_numbers(reference_dir) -> list[str]:
+def zero_numbers() -> list[str]:
     """Test numbers born in 2000, whose 10-digit form starts with zeros (``000101…``)."""
-    column = pl.read_csv(
-        reference_dir / "skatteverket-testpersonnummer.csv", infer_schema=False
-    ).to_series()
+    column = pl.read_csv(SKATTEVERKET_PNR_CSV, infer_schema=False).to_series()
     return column.filter(column.str.starts_with("200001")).head(3).str.slice(2).to_list()
 
 
@@ -199,14 +196,14 @@ def test_utf8_is_read_by_polars_without_python_decoding(tmp_path, numbers, monke
     def forbidden(*_args, **_kw):
         raise AssertionError("UTF-8 input was decoded in Python")
 
-    monkeypatch.setattr(kio, "_decode", forbidden)
+    monkeypatch.setattr(io_text, "decode", forbidden)
     for encoding in ("utf-8", "utf-8-sig"):
         path = write(tmp_path / f"{encoding}.csv", f"pnr;ort\n{numbers[0]};Växjö\n", encoding)
         assert read_table(path).rows() == [(numbers[0], "Växjö")]
 
 
 def test_non_utf8_after_the_sniffed_head_falls_back_to_cp1252(tmp_path, numbers, monkeypatch):
-    monkeypatch.setattr(kio, "_HEAD_BYTES", 64)  # the head is ASCII; the tail is cp1252
+    monkeypatch.setattr(io_text, "_HEAD_BYTES", 64)  # the head is ASCII; the tail is cp1252
     lines = [f"{n};Lund" for n in numbers[:20]] + [f"{numbers[20]};Växjö"]
     path = write(tmp_path / "late.csv", "pnr;ort\n" + "\n".join(lines) + "\n", "cp1252")
     frame = read_table(path)

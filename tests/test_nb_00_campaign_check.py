@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO, assert_no_personnummer, committed_defaults, notebook_text, run_notebook
 from papermill.exceptions import PapermillExecutionError
+from support import REPO, assert_no_personnummer, committed_defaults, notebook_text, run_notebook
 
 NOTEBOOK = "00_campaign_check.ipynb"
 PARAMS = REPO / "params" / "demo" / "00_campaign_check.yaml"

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from stdnum.se import personnummer as stdnum_pnr
+from support import SKATTEVERKET_PNR_CSV, SKATTEVERKET_SAMORDNING_CSV
 
 from inkorg_kit import pnr
 
@@ -25,8 +26,8 @@ TEST_PNR_CENTENARIAN = "19090527-9816"  # Skatteverket test number, over 100 at 
 
 
 @pytest.fixture(scope="module")
-def skatteverket(reference_dir) -> pl.DataFrame:
-    numbers = pl.read_csv(reference_dir / "skatteverket-testpersonnummer.csv", infer_schema=False)
+def skatteverket() -> pl.DataFrame:
+    numbers = pl.read_csv(SKATTEVERKET_PNR_CSV, infer_schema=False)
     numbers = numbers.rename({"testpersonnummer": "long"})
     birth = pl.col("long").str.slice(0, 8).str.to_date("%Y%m%d")
     at_ref = pl.lit(REF)
@@ -42,10 +43,8 @@ def skatteverket(reference_dir) -> pl.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def samordning(reference_dir) -> pl.Series:
-    return pl.read_csv(
-        reference_dir / "skatteverket-testsamordningsnummer.csv", infer_schema=False
-    )["testsamordningsnummer"]
+def samordning() -> pl.Series:
+    return pl.read_csv(SKATTEVERKET_SAMORDNING_CSV, infer_schema=False)["testsamordningsnummer"]
 
 
 def _shapes(long: pl.Expr, turns_100: pl.Expr) -> dict[str, pl.Expr]:

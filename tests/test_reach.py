@@ -99,11 +99,13 @@ def _defaults_dict() -> dict:
 def test_invalid_assumptions_say_where():
     data = _defaults_dict()
     del data["bands"]["16-29"]["login_share"]["source"]
-    with pytest.raises(AssumptionsError, match=r"bands\.16-29\.login_share\.source"):
+    with pytest.raises(
+        AssumptionsError, match=r"bands\[16-29\]\.login_share\.source: field required"
+    ):
         reach.load_assumptions(data)
     data = _defaults_dict()
     data["bands"]["65-74"]["notification_share"]["mean"] = 1.5
-    with pytest.raises(AssumptionsError, match=r"bands\.65-74\.notification_share\.mean"):
+    with pytest.raises(AssumptionsError, match=r"bands\[65-74\]\.notification_share\.mean"):
         reach.load_assumptions(data)
     data = _defaults_dict()
     data["bands"]["90+"] = data["bands"].pop("85+")
@@ -119,6 +121,20 @@ def test_invalid_assumptions_say_where():
         reach.load_assumptions(data)
     with pytest.raises(AssumptionsError, match="does not exist"):
         reach.load_assumptions(REPO / "params" / "no_such_file.yaml")
+
+
+def test_assumptions_yaml_is_read_strictly(tmp_path):
+    text = DEFAULTS.read_text(encoding="utf-8")
+    twice = tmp_path / "twice.yaml"
+    twice.write_text(text + "format_version: 1\n", encoding="utf-8")
+    with pytest.raises(
+        AssumptionsError, match=r"twice.yaml: not valid YAML at line \d+(?s:.*)twice"
+    ):
+        reach.load_assumptions(twice)
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("bands: [", encoding="utf-8")
+    with pytest.raises(AssumptionsError, match=r"broken.yaml: not valid YAML at line 1"):
+        reach.load_assumptions(broken)
 
 
 def test_overrides_return_a_changed_copy(assumptions):
@@ -181,7 +197,9 @@ def test_fitted_parameters_round_trip(assumptions, tmp_path):
         "bands": {"65-74": {"login_share": raw["bands"]["65-74"]["login_share"]}},
     }
     path.write_text(yaml.safe_dump(partial), encoding="utf-8")
-    with pytest.raises(AssumptionsError, match=r"unknown_age: missing(?s:.*)fill_missing_from"):
+    with pytest.raises(
+        AssumptionsError, match=r"unknown_age: field required(?s:.*)fill_missing_from"
+    ):
         reach.load_assumptions(path)
     merged = reach.load_assumptions(path, fill_missing_from=DEFAULTS)
     assert merged.bands["65-74"].login_share == fitted_share

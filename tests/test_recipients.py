@@ -24,13 +24,14 @@ import pandas as pd
 import polars as pl
 import pytest
 import yaml
-from conftest import REPO, assert_no_personnummer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import REPO, RunFolderBuilder, assert_no_personnummer
 
 from inkorg_kit import campaign as cp
-from inkorg_kit import charts
+from inkorg_kit import charts, pnr
 from inkorg_kit import recipients as rc
+from inkorg_kit.guidelines import report as check_report
 
 PASSWORD = "testlösen-Kanelbulle-42"  # a test password, long enough
 ENV = "INKORG_TEST_7Z_PASSWORD"
@@ -144,8 +145,23 @@ def demo_campaign(**changes: object) -> cp.Campaign:
 
 
 def test_module_doctests() -> None:
-    failures, tried = doctest.testmod(rc, optionflags=doctest.ELLIPSIS)
-    assert tried >= 4 and failures == 0
+    modules = (
+        rc,
+        rc.lines,
+        rc.funnel,
+        rc.reading,
+        rc.splitting,
+        rc.manifest,
+        rc.writing,
+        rc.archive,
+        rc.verification,
+    )
+    tried = 0
+    for module in modules:
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert result.failed == 0, module.__name__
+        tried += result.attempted
+    assert tried >= 4
 
 
 # --------------------------------------------------------------------------- prepare
@@ -181,10 +197,8 @@ def test_prepare_accepts_pandas_lists_and_guesses_the_column() -> None:
 def target_run(run_dir: Path, n: int = 300, *, funnel_group: int | None = None) -> Path:
     """A run folder as notebook 01 leaves it: target_group.parquet and target_funnel.json."""
     numbers = list(skv_numbers()[5000 : 5000 + n])
-    run_dir.mkdir(parents=True, exist_ok=True)
-    pl.DataFrame(
-        {"personnummer": numbers, "unit_hsa_id": [UNITS[i % 2] for i in range(n)]}
-    ).write_parquet(run_dir / "target_group.parquet")
+    units = [UNITS[i % 2] for i in range(n)]
+    people = pl.DataFrame({"personnummer": numbers, "unit_hsa_id": units})
     steps = [
         ("rows_in", "rader in", 0),
         ("rejected_bad_checksum", "ogiltigt personnummer: fel kontrollsiffra", 20),
@@ -198,7 +212,7 @@ def target_run(run_dir: Path, n: int = 300, *, funnel_group: int | None = None) 
         "target_group": n if funnel_group is None else funnel_group,
         "steps": [{"step": a, "label": b, "removed": c} for a, b, c in steps],
     }
-    (run_dir / "target_funnel.json").write_text(json.dumps(funnel), encoding="utf-8")
+    RunFolderBuilder(run_dir).target_group(people).target_funnel(funnel)
     return run_dir
 
 
@@ -585,7 +599,7 @@ def test_a_run_that_dies_halfway_leaves_no_manifest(
     )  # 10 files
     assert (run / "recipients" / "manifest.json").exists()
 
-    real = rc.write_private_new
+    real = rc.writing.write_private_new
     calls = {"n": 0}
 
     def dying(path, data):  # the third file fails (disk full, power cut …)
@@ -594,7 +608,7 @@ def test_a_run_that_dies_halfway_leaves_no_manifest(
             raise OSError("no space left on device")
         return real(path, data)
 
-    monkeypatch.setattr(rc, "write_private_new", dying)
+    monkeypatch.setattr(rc.writing, "write_private_new", dying)
     with pytest.raises(OSError, match="no space"):
         rc.write(
             rc.split(ok_frame(numbers[:400]), part_size=100),
@@ -650,7 +664,7 @@ def test_verify_flags_every_file_the_manifest_does_not_list(tmp_path: Path, name
     result = rc.verify(tmp_path, archive=False)
     assert result.failed() == ["files_present"]
     detail = result.failures["detail"][0]
-    assert rc._pnr.mask_in_text(name) in detail  # a name with a personnummer shows it masked
+    assert pnr.mask_in_text(name) in detail  # a name with a personnummer shows it masked
     assert_no_personnummer(detail, "the finding")
 
 
@@ -810,7 +824,7 @@ def test_an_override_is_recorded_once_so_a_rerun_gives_the_same_manifest(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clock = iter(f"2027-03-01T09:{minute:02d}:00+01:00" for minute in range(60))
-    monkeypatch.setattr(cp, "_now", lambda: next(clock))  # every call a new time
+    monkeypatch.setattr(check_report, "now", lambda: next(clock))  # every call a new time
     bad = demo_campaign(category="marketing")
     parts = rc.split(ok_frame(list(skv_numbers()[:10])))
     reason = "Beslut av regiondirektören, dnr 2027/12"
@@ -850,13 +864,13 @@ def test_the_recipient_folder_is_private_whoever_made_it(
     folder.mkdir()
     os.chmod(folder, 0o755)  # made by hand, or by an older version
     staging_modes: list[int] = []
-    real = rc.write_private_new
+    real = rc.writing.write_private_new
 
     def spy(path, data):
         staging_modes.append(stat.S_IMODE(Path(path).parent.stat().st_mode))
         return real(path, data)
 
-    monkeypatch.setattr(rc, "write_private_new", spy)
+    monkeypatch.setattr(rc.writing, "write_private_new", spy)
     parts = rc.split(ok_frame(list(skv_numbers()[:300])))
     rc.write(parts, tmp_path, "demo-kampanj", unchecked_reason=UNCHECKED)
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
@@ -907,8 +921,8 @@ def test_on_a_terminal_the_password_is_asked_twice(
             return True
 
     typed = iter([PASSWORD, PASSWORD + "x"])
-    monkeypatch.setattr(rc.sys, "stdin", Terminal())
-    monkeypatch.setattr(rc.getpass, "getpass", lambda prompt: next(typed))
+    monkeypatch.setattr(rc.archive.sys, "stdin", Terminal())
+    monkeypatch.setattr(rc.archive.getpass, "getpass", lambda prompt: next(typed))
     with pytest.raises(rc.PasswordError, match="differ"):
         rc.package(tmp_path, password_env=ENV)
     typed = iter([PASSWORD, PASSWORD])
@@ -997,13 +1011,13 @@ def _forge(run_dir: Path, file_index: int, data: bytes) -> None:
     manifest["source_summary"]["input_rows"] += rows - entry["rows"]
     entry["rows"] = rows
     (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    (folder / "manifest.csv").write_bytes(rc._manifest_csv(manifest).encode("utf-8"))
+    (folder / "manifest.csv").write_bytes(rc.manifest.manifest_csv(manifest).encode("utf-8"))
 
 
 def test_verify_passes_a_complete_run(delivered: Path, password_env: str) -> None:
     result = rc.verify(delivered, password_env=password_env, archive=True)
     assert result.ok, result.failures
-    assert set(result.checks["check"]) == set(rc._CHECK_LABELS)
+    assert set(result.checks["check"]) == set(rc.verification.CHECK_LABELS)
     assert result.require_ok() is result
     assert_no_personnummer(str(result.table().rows()), "the verification table")
 

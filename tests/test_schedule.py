@@ -31,6 +31,7 @@ from inkorg_kit.schedule import (
     window_intervals,
     working_hours_between,
 )
+from inkorg_kit.sending.checks import check_plan
 
 STHLM = ZoneInfo("Europe/Stockholm")
 UTC = dt.UTC
@@ -768,7 +769,7 @@ def test_check_flags_a_broken_plan():
             "Europe/Stockholm"
         ),
     )
-    problems = schedule._check_plan(broken, p.windows, 250)
+    problems = check_plan(broken, p.windows, 250)
     text = "\n".join(problems)
     assert "utskick_002.txt" in text and "helg" in text
     assert "before the previous file ends" in text

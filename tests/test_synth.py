@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from support import SKATTEVERKET_PNR_CSV, SKATTEVERKET_SAMORDNING_CSV
 
 from inkorg_kit import io, pnr, synth
 from inkorg_kit.campaign import is_hsa_id, load_campaign
@@ -18,11 +19,11 @@ LATER = "2027-03-16"  # the demo campaign's send date: 10-digit shapes must stil
 
 
 @pytest.fixture(scope="module")
-def published(reference_dir: Path) -> set[str]:
-    """Skatteverket's published test numbers, read from the shared reference copy."""
+def published() -> set[str]:
+    """Skatteverket's published test numbers, read from the package's copy."""
     numbers: set[str] = set()
-    for name in ("skatteverket-testpersonnummer.csv", "skatteverket-testsamordningsnummer.csv"):
-        column = pl.read_csv(reference_dir / name, infer_schema=False).to_series()
+    for path in (SKATTEVERKET_PNR_CSV, SKATTEVERKET_SAMORDNING_CSV):
+        column = pl.read_csv(path, infer_schema=False).to_series()
         numbers |= set((column.str.slice(0, 8) + "-" + column.str.slice(8, 4)).to_list())
     return numbers
 

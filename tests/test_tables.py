@@ -1,11 +1,16 @@
-"""inkorg_kit.tables: polars frames as plain tables in notebooks."""
+"""inkorg_kit.ui.tables and ui.display: polars frames as plain tables in notebooks, switched on by
+one explicit call (importing the kit changes no display setting)."""
 
 from __future__ import annotations
+
+import subprocess
+import sys
 
 import polars as pl
 from IPython.core.interactiveshell import InteractiveShell
 
-from inkorg_kit import tables
+from inkorg_kit import tables as old_tables
+from inkorg_kit.ui import display, tables
 
 
 def test_cells_are_plain_text_numbers_in_swedish_form_and_escaped():
@@ -28,9 +33,38 @@ def test_long_frames_show_their_first_rows_and_say_how_many_more():
 def test_registered_as_the_html_view_of_polars_frames_in_a_kernel():
     shell = InteractiveShell.instance()
     try:
-        tables.use_plain_tables()
+        display.use_plain_tables()
         formatted, _ = shell.display_formatter.format(pl.DataFrame({"a": ["x"]}))
         assert formatted["text/html"].startswith('<table class="inkorg-table">')
         assert "text/plain" in formatted  # papermill logs and terminals keep polars' view
     finally:
         InteractiveShell.clear_instance()
+
+
+def test_the_old_import_path_still_works():
+    assert old_tables.to_html is tables.to_html
+    assert old_tables.use_plain_tables is display.use_plain_tables
+    assert old_tables.whole_number(119716) == "119\u00a0716"
+
+
+def test_importing_the_kit_changes_no_display_setting():
+    """In a shell (as in a kernel): importing inkorg_kit, its charts and its report leaves
+    Altair's renderer and polars' HTML view alone; the one explicit call switches both."""
+    code = """
+import altair as alt
+import polars as pl
+from IPython.core.interactiveshell import InteractiveShell
+
+shell = InteractiveShell.instance()
+html = shell.display_formatter.formatters["text/html"]
+import inkorg_kit, inkorg_kit.charts, inkorg_kit.tables, inkorg_kit.report  # noqa: E401
+assert alt.renderers.active == "default", alt.renderers.active
+assert pl.DataFrame not in html.type_printers
+from inkorg_kit.ui.display import use_notebook_display
+use_notebook_display()
+assert alt.renderers.active == "svg", alt.renderers.active
+assert html.type_printers[pl.DataFrame] is inkorg_kit.tables.to_html
+print("ok")
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]

@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from inkorg_kit import pnr, synth, target
 from inkorg_kit.target import SqlSource, TargetError, TargetSpec
+from inkorg_kit.target.frequency_cap import manifest_date
 
 REFERENCE = dt.date(2027, 3, 16)
 UNITS = [u.hsa_id for u in synth.DEFAULT_UNITS]
@@ -486,7 +487,7 @@ def test_the_manifest_written_for_a_campaign_carries_its_planned_start(tmp_path)
     delivery = rc.write(parts, tmp_path / "run", campaign)
     manifest = json.loads(delivery.manifest_json.read_text(encoding="utf-8"))
     assert manifest["planned_send_start"] == "2027-03-16T09:00:00+01:00"
-    assert target._manifest_date(manifest) == (dt.date(2027, 3, 16), "planned_send_start")
+    assert manifest_date(manifest) == (dt.date(2027, 3, 16), "planned_send_start")
 
 
 def test_messaged_in_earlier_runs_skips_encrypted_and_missing_files(tmp_path):

@@ -1,4 +1,5 @@
-"""inkorg_kit.widgets: the panel's callbacks really recompute; the static path; the run folder."""
+"""The step-03 panel (inkorg_kit.widgets: ui.panel*, steps.reach_plan): the callbacks really
+recompute; the static path; the run folder."""
 
 from __future__ import annotations
 
@@ -11,10 +12,13 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import build_run_folder
 
-from inkorg_kit import pnr, reach, recipients, schedule, widgets
+from inkorg_kit import pnr, reach, schedule, widgets
 from inkorg_kit.campaign import load_campaign
 from inkorg_kit.charts import send_plan_gantt
+from inkorg_kit.run import RunFolder
+from inkorg_kit.steps import reach_plan
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "params" / "demo" / "campaign.yaml"
@@ -47,15 +51,8 @@ def target_group() -> pl.DataFrame:
 
 def make_run_dir(run_dir: Path, campaign: str = CAMPAIGN) -> Path:
     """A run folder as notebooks 01 and 02 leave it: target_group.parquet and the recipients."""
-    people = target_group()
-    run_dir.mkdir(parents=True, exist_ok=True)
-    people.write_parquet(run_dir / widgets.TARGET_FILE)
-    parts = recipients.split(
-        people.select(pl.col("personnummer").alias("pnr"), pl.lit("ok").alias("status"))
-    )
-    recipients.write(
-        parts, run_dir, campaign, unchecked_reason="a test run folder for the reach panel"
-    )
+    reason = "a test run folder for the reach panel"
+    build_run_folder(run_dir, target_group(), campaign=campaign, unchecked_reason=reason)
     return run_dir
 
 
@@ -66,7 +63,7 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def state(run_dir: Path) -> widgets.PanelState:
-    return widgets.PanelState.from_campaign(
+    return reach_plan.panel_state(
         DEMO,
         run_dir,
         compare_send_times=["2027-03-19 15:30", "2027-03-16 09:00"],
@@ -114,9 +111,9 @@ def test_missing_run_folder_parts_name_the_notebook_to_run(tmp_path: Path) -> No
         widgets.load_target(tmp_path)
     with pytest.raises(widgets.RunFolderError, match="notebook 02"):
         widgets.load_files(tmp_path)
-    target_group().write_parquet(tmp_path / widgets.TARGET_FILE)
+    target_group().write_parquet(RunFolder(tmp_path).path("target_group"))
     with pytest.raises(widgets.RunFolderError, match="notebook 02"):
-        widgets.PanelState.from_campaign(DEMO, tmp_path)
+        reach_plan.panel_state(DEMO, tmp_path)
 
 
 def test_files_of_another_campaign_are_refused(run_dir: Path) -> None:
@@ -126,7 +123,7 @@ def test_files_of_another_campaign_are_refused(run_dir: Path) -> None:
 
 def test_parameters_default_to_the_campaign_and_bad_ones_are_named(run_dir: Path) -> None:
     campaign = load_campaign(DEMO)
-    state = widgets.PanelState.from_campaign(campaign, run_dir)
+    state = reach_plan.panel_state(campaign, run_dir)
     assert state.handlers == campaign.sending.handlers == 2
     assert state.minutes_per_file == campaign.sending.minutes_per_file
     assert state.earliest_start == campaign.planned_send_start
@@ -134,7 +131,7 @@ def test_parameters_default_to_the_campaign_and_bad_ones_are_named(run_dir: Path
     assert state.follow_up_working_hours == campaign.followup.unread_after_working_hours == 24
     # no send times given: the planned start (Tue 09:00) against that week's Friday 15:30
     assert state.compare_send_times == ("2027-03-16 09:00", "2027-03-19 15:30")
-    other = widgets.PanelState.from_campaign(
+    other = reach_plan.panel_state(
         campaign, run_dir, handlers=3, minutes_per_file=10, earliest_start="2027-04-06 10:00"
     )
     assert (other.handlers, other.minutes_per_file) == (3, 10.0)
@@ -147,7 +144,7 @@ def test_parameters_default_to_the_campaign_and_bad_ones_are_named(run_dir: Path
         ({"compare_send_times": ["fredag"]}, "compare_send_times"),
     ):
         with pytest.raises(widgets.ParameterError, match=name):
-            widgets.PanelState.from_campaign(campaign, run_dir, **bad)
+            reach_plan.panel_state(campaign, run_dir, **bad)
 
 
 def test_comparison_times_come_from_the_start() -> None:

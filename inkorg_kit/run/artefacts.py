@@ -50,19 +50,36 @@ class Artefact:
 
 @dataclass(frozen=True)
 class StepContract:
-    """What one step reads from and writes to the run folder (artefact keys)."""
+    """What one step reads from and writes to the run folder (artefact keys).
+
+    ``reads``: what the step needs (it stops when one is missing); ``optional_reads``: what it
+    uses when present; ``writes``: what every successful run writes; ``optional_writes``: what
+    it writes only in some cases (e.g. a new override). A folder artefact covers its contents.
+    """
 
     step: str
     reads: tuple[str, ...]
     writes: tuple[str, ...]
     optional_reads: tuple[str, ...] = ()
+    optional_writes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        unknown = [
-            k for k in (*self.reads, *self.writes, *self.optional_reads) if k not in ARTEFACTS
-        ]
+        if self.step not in STEP_NAMES:
+            raise KeyError(f"unknown step {self.step!r}; steps: {', '.join(STEP_NAMES)}")
+        keys = (*self.reads, *self.writes, *self.optional_reads, *self.optional_writes)
+        unknown = [k for k in keys if k not in ARTEFACTS]
         if unknown:
             raise KeyError(f"{self.step}: unknown artefacts {unknown}; known: {sorted(ARTEFACTS)}")
+
+    @property
+    def all_reads(self) -> tuple[str, ...]:
+        """Every artefact the step may read."""
+        return (*self.reads, *self.optional_reads)
+
+    @property
+    def all_writes(self) -> tuple[str, ...]:
+        """Every artefact the step may write."""
+        return (*self.writes, *self.optional_writes)
 
 
 _ALL = (

@@ -33,10 +33,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
+from .paths import REPO
+
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route
 
-REPO = Path(__file__).resolve().parents[1]
 SCREENSHOT_DIR = REPO / "out" / "screenshots"
 DOCS_SCREENSHOT_DIR = REPO / "docs" / "screenshots"
 UPDATE_SCREENSHOTS_ENV = "INKORG_UPDATE_SCREENSHOTS"

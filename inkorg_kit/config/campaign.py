@@ -1,0 +1,250 @@
+"""The campaign: a clinic's order as one typed YAML file, read strictly.
+
+Why: a bulk message to residents' 1177 inbox is allowed only for some purposes, only between a
+unit and residents who have an ongoing care relation, and it must say who sends it, why, how
+answers are used and where to turn (seeds 000, 001, 003, 004). The campaign YAML (one per
+campaign under ``params/``) records what the order form asks to decide; every later step reads
+it. This module types it (:class:`Campaign`, built from the blocks in
+:mod:`inkorg_kit.config.campaign_parts`) and loads it (:func:`load_campaign`,
+:func:`parse_campaign`); whether it follows the guidelines is for :mod:`inkorg_kit.guidelines`.
+
+Loading is strict about shape, lenient about content: a key the order form must answer
+(``unit.name``, ``unit.hsa_id``, ``message.purpose``, ``message.answer_use``,
+``message.contact``, ``relation.basis``) must be present, but may be left empty (``null``)
+while undecided; the guideline check then reports it as an error. Forbidden categories load
+too, so the report can show them. The YAML is read with the kit's strict loader, which refuses
+a key given twice; every error names the file and the field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from inkorg_kit.config.campaign_parts import (
+    CAMPAIGN_NAME_EXAMPLE,
+    CATEGORIES,
+    RELATION_LABELS,
+    Category,
+    Followup,
+    Message,
+    Orderer,
+    Relation,
+    Sender,
+    Sending,
+    Text,
+    Unit,
+    one_of,
+)
+from inkorg_kit.config.target_spec import TargetSpec
+from inkorg_kit.config.validation import problems as validation_problems
+from inkorg_kit.config.windows import SendWindows
+from inkorg_kit.config.yaml import parse_yaml
+from inkorg_kit.errors import CampaignError
+from inkorg_kit.privacy import find_in_text, mask_in_text
+from inkorg_kit.vocab import MAX_NAME_LENGTH, RUNS_DIR, WEEKDAYS_SV, is_name
+
+__all__ = ["Campaign", "CampaignError", "load_campaign", "parse_campaign"]
+
+
+class Campaign(BaseModel):
+    """One campaign: the order (seed 000), the message, the target group and the sending."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(
+        description=(
+            "slug used in file names: lowercase a-z, 0-9 and hyphens,"
+            f" e.g. {CAMPAIGN_NAME_EXAMPLE!r}"
+        )
+    )
+    title: Text = Field(description="a short human title for the campaign")
+    orderer: Orderer = Field(description="orderer / contact person: name and email or phone")
+    sender: Sender = Field(description="responsible sender: name, title, organisation")
+    unit: Unit = Field(description="sending unit: name and HSA-id")
+    case_handlers: list[Text] = Field(
+        default_factory=list, description="names of the case handlers (ärendehanterare)"
+    )
+    message: Message = Field(
+        description="title, purpose, answer_use, contact, template (and close_after_days),"
+        " approved_by, answer_form, accessibility_checked"
+    )
+    category: Annotated[Category, BeforeValidator(one_of(CATEGORIES, "category"))] = Field(
+        description="what kind of message this is (closed vocabulary)"
+    )
+    relation: Relation = Field(description="basis of the relation (and Inera approval reference)")
+    attachments: list[Text] = Field(default_factory=list, description="attached file names")
+    planned_send_start: dt.datetime = Field(
+        description="planned first send, local time, e.g. '2027-03-16 09:00'"
+    )
+    send_windows: SendWindows = Field(
+        default_factory=SendWindows, description="when messages may go out"
+    )
+    target: TargetSpec = Field(description="the target group: source and filters")
+    sending: Sending = Field(default_factory=Sending, description="handler capacity")
+    followup: Followup = Field(default_factory=Followup, description="after sending")
+
+    _source: str | None = PrivateAttr(None)
+
+    @field_validator("name")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if find_in_text(value):
+            raise ValueError(
+                "the name holds a personnummer; it goes into file names and reports: use words,"
+                f" e.g. {CAMPAIGN_NAME_EXAMPLE!r}"
+            )
+        if not is_name(value):
+            raise ValueError(
+                f"{value!r} is not a valid name: use lowercase a-z, 0-9 and single hyphens"
+                f" (no spaces, å/ä/ö or capitals), at most {MAX_NAME_LENGTH} characters, e.g."
+                f" {CAMPAIGN_NAME_EXAMPLE!r}"
+            )
+        return value
+
+    @field_validator("planned_send_start", mode="before")
+    @classmethod
+    def _when(cls, value: object) -> object:
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            raise ValueError(f"{value} has no time of day; write e.g. '{value} 09:00'")
+        if isinstance(value, str):
+            text = value.strip()
+            if re.fullmatch(r"\d{4}-?\d{2}-?\d{2}", text):
+                raise ValueError(f"{value!r} has no time of day; write e.g. '{text} 09:00'")
+            try:
+                return dt.datetime.fromisoformat(text)
+            except ValueError:
+                raise ValueError(
+                    f"{value!r} is not a date and time; write e.g. '2027-03-16 09:00'"
+                ) from None
+        return value
+
+    @model_validator(mode="after")
+    def _localise(self) -> Campaign:
+        """A naive planned start is local time in the send windows' time zone."""
+        zone = self.send_windows.zone
+        start = self.planned_send_start
+        local = start.replace(tzinfo=zone) if start.tzinfo is None else start.astimezone(zone)
+        object.__setattr__(self, "planned_send_start", local)
+        return self
+
+    @property
+    def source(self) -> str | None:
+        """The file this campaign was loaded from, if any."""
+        return self._source
+
+    @property
+    def category_label(self) -> str:
+        return CATEGORIES[self.category]
+
+    def run_folder(self, run_dir: str | os.PathLike[str] | None = None) -> Path:
+        """The campaign's run folder: ``run_dir`` if given, else ``out/<name>``.
+
+        One default for the notebooks, ``inkorg-kit run`` and ``make lab``, so each step finds
+        what the one before wrote however it was started.
+        """
+        return Path(run_dir) if run_dir else Path(RUNS_DIR) / self.name
+
+    def facts_markdown(self) -> str:
+        """:meth:`facts` as a two-column Markdown table (nothing truncated, unlike a frame)."""
+        rows = [
+            f"| {key} | {' '.join(value.split()).replace('|', '/')} |"
+            for key, value in self.facts().items()
+        ]  # facts() are masked already
+        return "\n".join(["| Uppgift | Värde |", "| --- | --- |", *rows]) + "\n"
+
+    def facts(self) -> dict[str, str]:
+        """The order at a glance, with Swedish labels: for notebooks and the orderer's report.
+
+        Any personnummer typed into a text is masked (the check reports it as an error).
+        """
+        return {key: mask_in_text(value) for key, value in self._facts().items()}
+
+    def _facts(self) -> dict[str, str]:
+        o, m, s = self.orderer, self.message, self.sending
+        template = "information (kan inte besvaras)"
+        if m.template == "questions":
+            template = f"frågor (obesvarade stängs efter {m.close_after_days} dagar)"
+        basis = RELATION_LABELS.get(self.relation.basis or "none", "ej angiven")
+        return {
+            "Kampanj": f"{self.title} ({self.name})",
+            "Beställare": ", ".join(x for x in (o.name, o.email, o.phone) if x),
+            "Ansvarig avsändare": f"{self.sender.name}, {self.sender.title},"
+            f" {self.sender.organisation}",
+            "Avsändande enhet": f"{self.unit.name or 'ej angiven'}"
+            f" ({self.unit.hsa_id or 'HSA-id saknas'})",
+            "Ärendehanterare": ", ".join(self.case_handlers) or "ej angivna",
+            "Rubrik": m.title,
+            "Kategori": self.category_label,
+            "Mall": template,
+            "Grund för relationen": basis,
+            "Bilagor": ", ".join(self.attachments) or "inga",
+            "Planerad start": f"{WEEKDAYS_SV[self.planned_send_start.weekday()]}"
+            f" {self.planned_send_start:%Y-%m-%d %H:%M}",
+            "Sändfönster": self.send_windows.describe(),
+            "Utskick": f"{s.handlers} ärendehanterare, {s.minutes_per_file:g} min per fil,"
+            f" högst {s.part_size} per fil"
+            + (
+                f", högst {s.max_messages_per_day} meddelanden per dag"
+                if s.max_messages_per_day
+                else ""
+            ),
+        }
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def parse_campaign(data: Mapping[str, Any], source: str = "<dict>") -> Campaign:
+    """Validate a campaign mapping; errors become one :class:`CampaignError` naming ``source``."""
+    if not isinstance(data, Mapping):
+        raise CampaignError(
+            f"{source}: a campaign must be a mapping of keys (name:, title:, …), got"
+            f" {type(data).__name__}",
+            source=source,
+        )
+    try:
+        campaign = Campaign.model_validate(dict(data))
+    except ValidationError as exc:
+        problems = validation_problems(exc, Campaign)
+        raise CampaignError(
+            f"{source}: the campaign has {len(problems)} problem(s)", problems, source=source
+        ) from None
+    campaign._source = source
+    return campaign
+
+
+def load_campaign(path: str | os.PathLike[str]) -> Campaign:
+    """Read and validate a campaign YAML file; every error names the file and the field."""
+    path = Path(path)
+
+    def error(message: str) -> CampaignError:
+        return CampaignError(message, source=str(path))
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise error(f"{path}: campaign file not found (working directory {Path.cwd()})") from None
+    except UnicodeDecodeError as exc:
+        raise error(
+            f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8"
+        ) from None
+    data = parse_yaml(text, str(path), error)
+    if data is None:
+        raise error(f"{path}: the campaign file is empty")
+    return parse_campaign(data, source=str(path))

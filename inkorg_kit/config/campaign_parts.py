@@ -1,0 +1,337 @@
+"""The blocks of a campaign YAML (orderer, sender, unit, message, relation, sending, follow-up)
+and the closed vocabularies they use (categories, templates, relation bases, the HSA-id shape).
+
+Why apart from :mod:`inkorg_kit.config.campaign`: each block is one question of the order form
+(seed 000 "Definiera behov"; seed 002's checklist), typed on its own; the campaign puts them
+together. Loading is strict about shape, lenient about content: a key the order form must
+answer may be left empty (``null``) while undecided, and the guideline check reports it.
+
+HSA-id shape, as Inera's Katalogtjänst HSA defines it (quoted in the openEHR Sweden guide
+"HSA-identitet och Organisationsnummer", openehr.atlassian.net/wiki/spaces/healthmod/pages/
+1922990156): ``SE`` + the catalogue owner's organisation number (10 digits, no hyphen) + ``-``
++ at least one letter A-Z/a-z or digit 0-9 (no å, ä, ö, @), at most 31 characters in all. Some
+catalogue owners write the organisation number with the ``16`` prefix (12 digits, e.g.
+``SE162321000255-O12345``, seen in Region Skåne's ids); that is accepted too. Only the shape is
+checked, not that the unit exists in HSA.
+
+>>> is_hsa_id("SE2321000032-ABC123"), is_hsa_id("SE162321000255-O12345"), is_hsa_id("2321000032")
+(True, True, False)
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from inkorg_kit.config.status_export import StatusExportMapping
+from inkorg_kit.vocab import MAX_PART_SIZE
+
+__all__ = [
+    "CAMPAIGN_NAME_EXAMPLE",
+    "CATEGORIES",
+    "HSA_ID_EXAMPLE",
+    "HSA_ID_MAX_LENGTH",
+    "HSA_ID_RE",
+    "RELATION_LABELS",
+    "TEMPLATES",
+    "Category",
+    "Followup",
+    "Message",
+    "OptText",
+    "Orderer",
+    "Relation",
+    "RelationBasis",
+    "Sender",
+    "Sending",
+    "Text",
+    "Unit",
+    "blank_to_none",
+    "is_hsa_id",
+    "one_of",
+]
+
+# --------------------------------------------------------------------------- vocabularies
+
+HSA_ID_RE = re.compile(r"^SE(?:16)?\d{10}-[A-Za-z0-9]+$")
+HSA_ID_MAX_LENGTH = 31
+HSA_ID_EXAMPLE = "SE2321000032-ABC123"
+#: The example of a campaign name that error messages give.
+CAMPAIGN_NAME_EXAMPLE = "blodtryck-solbacka-2027"
+
+Category = Literal[
+    "kallelse",
+    "rebooking",
+    "cancellation",
+    "test_result",
+    "before_visit",
+    "self_booking",
+    "screening",
+    "vaccination",
+    "prom_prem",
+    "public_health",
+    "crisis_information",
+    "marketing",
+    "general_information",
+    "survey",
+    "research_recruitment",
+]
+
+#: Every category code with the Swedish label analysts and orderers see.
+CATEGORIES: dict[str, str] = {
+    "kallelse": "Kallelse till besök",
+    "rebooking": "Av- eller ombokning med kort varsel",
+    "cancellation": "Inställt besök",
+    "test_result": "Provsvar",
+    "before_visit": "Information inför besök",
+    "self_booking": "Inbjudan att själv boka tid",
+    "screening": "Kallelse till screening",
+    "vaccination": "Kallelse till vaccination",
+    "prom_prem": "Patientrapporterade mått (PROM/PREM)",
+    "public_health": "Regionövergripande information för att främja hälsa",
+    "crisis_information": "Samhällsviktig information eller information vid kris",
+    "marketing": "Marknadsföring",
+    "general_information": "Allmän information eller massutskick",
+    "survey": "Enkät eller utvärdering",
+    "research_recruitment": "Rekrytering till läkemedels- eller forskningsstudie",
+}
+
+TEMPLATES = {
+    "information": "informationsmall, kan inte besvaras",
+    "questions": "mall med frågor, kan besvaras",
+}
+RelationBasis = Literal["established_contact", "screening", "vaccination", "region_wide", "none"]
+RELATION_LABELS = {
+    "established_contact": "etablerad relation och pågående kontakt",
+    "screening": "kallelse till screening (undantag)",
+    "vaccination": "kallelse till vaccination (undantag)",
+    "region_wide": "regionövergripande utskick (undantag, kräver Ineras godkännande)",
+    "none": "ingen etablerad relation",
+}
+
+
+def is_hsa_id(value: object) -> bool:
+    """True when ``value`` has the shape of an HSA-id (see the module docstring)."""
+    return (
+        isinstance(value, str)
+        and len(value) <= HSA_ID_MAX_LENGTH
+        and HSA_ID_RE.fullmatch(value) is not None
+    )
+
+
+def one_of(choices: Mapping[str, str] | Iterable[str], what: str) -> Callable[[object], object]:
+    """A before-validator for a closed vocabulary: an unknown value gets a "did you mean" and
+    the list of valid choices (with their Swedish labels where there are some)."""
+    labels = dict(choices) if isinstance(choices, Mapping) else dict.fromkeys(choices, "")
+
+    def check(value: object) -> object:
+        if value is None or not isinstance(value, str) or value in labels:
+            return value
+        text = value.strip()
+        if text in labels:
+            return text
+        if text.lower() in labels:
+            return text.lower()
+        close = difflib.get_close_matches(text.lower(), list(labels), n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        listed = ", ".join(f"{k!r} ({v})" if v else repr(k) for k, v in labels.items())
+        raise ValueError(f"{value!r} is not a {what}; {hint}choose one of: {listed}")
+
+    return check
+
+
+def blank_to_none(value: object) -> object:
+    """Empty or whitespace-only text means "not decided yet": the check reports it."""
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def _agreement(value: object) -> object:
+    """``patient_agreement: true`` is accepted as a bare yes; ``false`` as not stated."""
+    if value is True:
+        return "ja"
+    if value is False:
+        return None
+    return blank_to_none(value)
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+OptText = Annotated[str | None, BeforeValidator(blank_to_none)]
+
+
+# --------------------------------------------------------------------------- the blocks
+
+
+class _Block(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Orderer(_Block):
+    """Who ordered the campaign and answers questions about it (seed 000: "beställare")."""
+
+    name: Text = Field(description="the orderer's / contact person's name")
+    email: OptText = Field(None, description="the orderer's e-mail address")
+    phone: OptText = Field(None, description="the orderer's phone number")
+
+    @field_validator("email")
+    @classmethod
+    def _email_shape(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+            raise ValueError(f"{value!r} is not an e-mail address, e.g. 'karin.lind@region.se'")
+        return value
+
+    @model_validator(mode="after")
+    def _reachable(self) -> Orderer:
+        if self.email is None and self.phone is None:
+            raise ValueError("give the orderer's email or phone (or both)")
+        return self
+
+
+class Sender(_Block):
+    """The person responsible for the message (seed 000: "ansvarig avsändare")."""
+
+    name: Text = Field(description="name of the responsible sender")
+    title: Text = Field(description="the responsible sender's title, e.g. 'Verksamhetschef'")
+    organisation: Text = Field(description="the responsible sender's organisation")
+
+
+class Unit(_Block):
+    """The unit the message is sent from; residents see it as the sender (seed 003)."""
+
+    name: OptText = Field(description="name of the sending unit (mottagning/vårdenhet)")
+    hsa_id: OptText = Field(
+        description=(
+            f"the sending unit's HSA-id: SE + 10-digit organisation number + '-' + letters/digits,"
+            f" e.g. {HSA_ID_EXAMPLE}"
+        )
+    )
+
+    @field_validator("hsa_id")
+    @classmethod
+    def _hsa_shape(cls, value: str | None) -> str | None:
+        if value is not None and not is_hsa_id(value):
+            raise ValueError(
+                f"{value!r} is not an HSA-id: expected 'SE' + the 10-digit organisation number"
+                " (optionally with the 16 prefix) + '-' + letters A-Z/a-z or digits, at most"
+                f" {HSA_ID_MAX_LENGTH} characters, e.g. {HSA_ID_EXAMPLE!r}"
+            )
+        return value
+
+
+class Message(_Block):
+    """What the resident reads: the four things every message must state (seed 003)."""
+
+    title: Text = Field(description="the message title residents see in their inbox")
+    purpose: OptText = Field(description="say why the message is sent")
+    answer_use: OptText = Field(
+        description="say how any answers will be used (or that the message cannot be answered)"
+    )
+    contact: OptText = Field(description="say where residents turn with questions")
+    template: Annotated[
+        Literal["information", "questions"],
+        BeforeValidator(one_of(TEMPLATES, "message template")),
+    ] = Field(description="'information' (cannot be answered) or 'questions' (can be answered)")
+    close_after_days: int | None = Field(
+        None, ge=1, le=365, description="days before unanswered cases close (question templates)"
+    )
+    approved_by: OptText = Field(
+        None, description="the communicator who approved title and text (seed 000)"
+    )
+    answer_form: OptText = Field(
+        None,
+        description=(
+            "for question templates: the form that collects the answers, one that meets the law"
+            " on sensitive personal data, e.g. 'Personalverktygets mall med frågor' (seed 003)"
+        ),
+    )
+    accessibility_checked: OptText = Field(
+        None,
+        description=(
+            "who checked that the text (and any attachments) meet accessibility law, e.g."
+            " 'Maria Sjöberg, kommunikatör, mot 1177:s skrivregler' (seed 003)"
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _closing(self) -> Message:
+        if self.template == "questions" and self.close_after_days is None:
+            raise ValueError(
+                "a 'questions' template needs close_after_days: the days residents have to answer"
+                " before an unanswered case closes (shown to them), e.g. 14"
+            )
+        if self.template == "information" and self.close_after_days is not None:
+            raise ValueError(
+                "close_after_days applies to 'questions' templates only: an information message"
+                " is closed the second it is sent; remove close_after_days or use 'questions'"
+            )
+        return self
+
+
+class Relation(_Block):
+    """Why this unit may message these residents (seed 003: relation or an exemption)."""
+
+    basis: Annotated[
+        RelationBasis | None, BeforeValidator(one_of(RELATION_LABELS, "relation basis"))
+    ] = Field(
+        description=(
+            "established_contact, screening, vaccination, region_wide, or none"
+            " (the relation between unit and residents, or the exemption that applies)"
+        )
+    )
+    inera_approval_ref: OptText = Field(
+        None, description="Inera's approval reference (required for region_wide)"
+    )
+    patient_agreement: Annotated[str | None, BeforeValidator(_agreement)] = Field(
+        None, description="how patients agreed to take part (for surveys and PROM/PREM)"
+    )
+
+
+class Sending(_Block):
+    """Handler capacity: used by the send plan (schedule) and the recipient files."""
+
+    handlers: int = Field(1, ge=1, le=100, description="case handlers sending in parallel")
+    minutes_per_file: float = Field(
+        5.0, gt=0, le=240, description="minutes to import, check and send one file"
+    )
+    max_messages_per_day: int | None = Field(
+        None, ge=1, description="cap on messages a day, so the unit can take the replies"
+    )
+    part_size: int = Field(
+        MAX_PART_SIZE,
+        ge=1,
+        le=MAX_PART_SIZE,
+        description=f"personnummer per import file, at most {MAX_PART_SIZE} (seed 004)",
+    )
+
+
+class Followup(_Block):
+    """After sending: how unread residents are reached, and the status-export mapping (typed
+    here, when the campaign loads, so a wrong key is found before anything is sent)."""
+
+    other_channel: OptText = Field(
+        None, description="how residents who do not read are reached instead (letter, phone)"
+    )
+    unread_after_working_hours: float = Field(
+        24,
+        gt=0,
+        description="a message still unread this many working hours (inside the send windows) "
+        "after it was sent needs another channel; reach (notebook 03) and follow-up (04) both "
+        "count it so",
+    )
+    status_export: StatusExportMapping = Field(
+        default_factory=StatusExportMapping,
+        description="column/label mapping of the status export",
+    )

@@ -1,0 +1,326 @@
+"""Reconciling the export with the campaign: what became of every resident, and counts that
+add up.
+
+Why: nothing may get lost between the recipient files and the export. Every export row is a
+person, a duplicate row of a person (cases sent twice: the best outcome wins, read > unread >
+unknown > failed), or rejected with the reason from :func:`inkorg_kit.pnr.clean`. Every
+campaign resident (from the recipient manifest) is read, unread, of unknown status, failed,
+or missing from the export; residents in the export who were never in the campaign are
+counted too. :meth:`Outcomes.counts` checks that it adds up. Age band and sex come from the
+target group where it has them, else from the personnummer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from inkorg_kit import pnr
+from inkorg_kit.followup.codes import OUTCOME, UNKNOWN
+from inkorg_kit.followup.export import StatusExport
+from inkorg_kit.followup.residents import campaign_recipients, load_target
+from inkorg_kit.recipients import read_manifest
+from inkorg_kit.vocab import TIME_ZONE_NAME, UNKNOWN_BAND, age_band
+
+__all__ = ["Outcomes", "age_band_and_sex", "reconcile"]
+
+_US_PER_HOUR = 3_600_000_000
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """Every campaign resident and every person in the export, with what became of them.
+
+    ``people`` (holds personnummer: keep it in memory, show only aggregates): ``pnr``,
+    ``in_campaign``, ``in_export``, ``file_name``, ``group``, ``part``, ``age_band``, ``sex``,
+    ``unit``, ``outcome`` (:data:`~inkorg_kit.followup.codes.OUTCOMES`), ``closed``,
+    ``sent_at``, ``read_at``, ``failure``, ``failure_text``, ``problem`` (the first
+    :data:`~inkorg_kit.followup.export_rows.PROBLEMS` code of the person's export rows),
+    ``export_rows``, ``hours_to_read`` (calendar hours), ``observed_hours`` and ``event`` (for
+    time-to-read: hours to reading, or to the export for the unread, who are censored there;
+    null for everyone without both times). ``warnings`` are for the analyst (English);
+    ``failures_listed`` is False when the export had no list of failed sends.
+    """
+
+    people: pl.DataFrame
+    exported_at: dt.datetime
+    export_summary: dict[str, Any]
+    target_size: int | None
+    campaign: str | None = None
+    warnings: tuple[str, ...] = ()
+    timezone: str = TIME_ZONE_NAME
+    failures_listed: bool = True
+
+    def campaign_people(self) -> pl.DataFrame:
+        """Campaign residents found in the export (sent, failed or not)."""
+        return self.people.filter(pl.col("in_campaign") & pl.col("in_export"))
+
+    def counts(self) -> dict[str, int | None]:
+        """The headline counts; raises if they do not add up (nothing may get lost)."""
+        p = self.people
+        camp = p.filter(pl.col("in_campaign"))
+
+        def n(frame: pl.DataFrame, expr: pl.Expr | None = None) -> int:
+            return frame.height if expr is None else int(frame.select(expr.sum()).item())
+
+        out: dict[str, int | None] = {
+            "target": self.target_size,
+            "in_files": camp.height,
+            "attempted": n(camp, pl.col("in_export")),
+            "delivered": n(camp, pl.col("outcome").is_in(["read", "unread", "unknown"])),
+            "read": n(camp, pl.col("outcome") == "read"),
+            "unread": n(camp, pl.col("outcome") == "unread"),
+            "unknown": n(camp, pl.col("outcome") == "unknown"),
+            "closed": n(camp, pl.col("closed").fill_null(False)),
+            "read_time_missing": n(camp, (pl.col("outcome") == "read") & pl.col("event").is_null()),
+            "failed": n(camp, pl.col("outcome") == "failed"),
+            "failed_no_login": n(camp, pl.col("failure") == "no_login"),
+            "failed_locked": n(camp, pl.col("failure") == "locked"),
+            "failed_other": n(camp, pl.col("failure") == "other"),
+            "not_in_export": n(camp, pl.col("outcome") == "not_in_export"),
+            "not_in_campaign": n(p, ~pl.col("in_campaign")),
+            "export_rows": int(self.export_summary["rows"]),
+            "export_rows_rejected": int(self.export_summary["rejected"]),
+            "export_rows_duplicate": int(self.export_summary["duplicate_rows"]),
+            "export_rows_with_problems": int(self.export_summary.get("with_problems", 0)),
+        }
+        checks = [
+            (out["in_files"], out["attempted"] + out["not_in_export"], "in files"),
+            (out["attempted"], out["delivered"] + out["failed"], "attempted"),
+            (out["delivered"], out["read"] + out["unread"] + out["unknown"], "delivered"),
+            (
+                out["failed"],
+                out["failed_no_login"] + out["failed_locked"] + out["failed_other"],
+                "failed",
+            ),
+            (
+                out["export_rows"],
+                out["export_rows_rejected"]
+                + out["export_rows_duplicate"]
+                + out["attempted"]
+                + out["not_in_campaign"],
+                "export rows",
+            ),
+        ]
+        for whole, parts, what in checks:
+            if whole != parts:  # pragma: no cover - guards the invariant itself
+                raise AssertionError(
+                    f"follow-up counts do not add up for {what}: {whole} != {parts}"
+                )
+        return out
+
+    def missing_by_file(self) -> pl.DataFrame:
+        """Per recipient file, residents missing from the export: ``in_file``,
+        ``not_in_export`` and ``file_sent`` (someone of the file is in the export, so the
+        file was sent and the missing ones are not explained by an unsent file)."""
+        return (
+            self.people.filter(pl.col("in_campaign"))
+            .group_by("file_name")
+            .agg(
+                pl.len().alias("in_file"),
+                (pl.col("outcome") == "not_in_export").sum().alias("not_in_export"),
+                pl.col("in_export").any().alias("file_sent"),
+            )
+            .filter(pl.col("not_in_export") > 0)
+            .sort("file_name")
+        )
+
+
+def age_band_and_sex(day: dt.date, *, unknown_sex: str | None = None) -> list[pl.Expr]:
+    """``age_band`` and ``sex`` from the target group where known, else from ``pnr``.
+
+    The target group's own values win (they were computed for the campaign); residents it
+    does not hold get them from the personnummer, at ``day``.
+    """
+    return [
+        pl.coalesce(
+            pl.col("age_band").cast(pl.String),
+            age_band(pnr.age_at(pl.col("pnr"), day)).cast(pl.String),
+            pl.lit(UNKNOWN_BAND),
+        ).alias("age_band"),
+        pl.coalesce(
+            pl.col("sex").cast(pl.String).str.to_uppercase().replace({"K": "F"}),
+            pnr.legal_sex(pl.col("pnr")),
+            pl.lit(unknown_sex, pl.String),
+        ).alias("sex"),
+    ]
+
+
+def _export_people(export: StatusExport) -> pl.DataFrame:
+    """One row per person in the export; duplicate rows merged (read > unread > unknown >
+    failed). A resident read: the case read first gives both times. Otherwise the first send
+    counts. ``problem`` is the first problem among the person's rows."""
+    ok = export.rows.filter(pl.col("pnr").is_not_null()).sort("read_at", "sent_at", nulls_last=True)
+    delivered = pl.col("outcome") != "failed"
+    read = pl.col("outcome") == "read"
+    return (
+        ok.group_by("pnr")
+        .agg(
+            pl.len().alias("export_rows"),
+            delivered.any().alias("_delivered"),
+            read.any().alias("_read"),
+            (pl.col("outcome") == "unread").any().alias("_unread"),
+            pl.col("sent_at").filter(delivered).min().alias("_sent_delivered"),
+            pl.col("sent_at").min().alias("_sent_any"),
+            pl.col("sent_at").filter(read).first().alias("_sent_read"),
+            pl.col("read_at").filter(read).first().alias("read_at"),
+            pl.col("closed").any().alias("closed"),
+            pl.col("failure").filter(~delivered).first().alias("failure"),
+            pl.col("reason_text").filter(~delivered).first().alias("failure_text"),
+            pl.col("problem").drop_nulls().first().alias("problem"),
+        )
+        .select(
+            "pnr",
+            pl.when("_read")
+            .then(pl.lit("read"))
+            .when("_unread")
+            .then(pl.lit("unread"))
+            .when("_delivered")
+            .then(pl.lit("unknown"))
+            .otherwise(pl.lit("failed"))
+            .cast(OUTCOME)
+            .alias("outcome"),
+            "closed",
+            pl.when("_read")
+            .then(pl.col("_sent_read"))
+            .when("_delivered")
+            .then(pl.col("_sent_delivered"))
+            .otherwise(pl.col("_sent_any"))
+            .alias("sent_at"),
+            pl.when("_read").then(pl.col("read_at")).alias("read_at"),
+            pl.when(~pl.col("_delivered")).then(pl.col("failure")).alias("failure"),
+            pl.when(~pl.col("_delivered")).then(pl.col("failure_text")).alias("failure_text"),
+            "problem",
+            "export_rows",
+        )
+    )
+
+
+def reconcile(
+    export: StatusExport,
+    run_dir: str | os.PathLike[str] | None = None,
+    *,
+    recipients: pl.DataFrame | None = None,
+    target: pl.DataFrame | None = None,
+    campaign: str | None = None,
+) -> Outcomes:
+    """Join the export to the campaign's recipient files and target group.
+
+    Give ``run_dir`` (its ``recipients/manifest.json`` and files, and ``target_group.parquet``
+    when present) or ``recipients`` (and ``target``) as frames. Age band and sex missing from
+    the target come from the personnummer (age on the export day).
+    """
+
+    warnings = list(export.warnings)
+    if recipients is None:
+        if run_dir is None:
+            raise ValueError("pass run_dir (a run folder with recipient files) or recipients=")
+        recipients, more = campaign_recipients(run_dir)
+        warnings += more
+    if target is None and run_dir is not None:
+        target = load_target(run_dir)
+    if campaign is None and run_dir is not None:
+        campaign = read_manifest(run_dir).get("campaign")
+
+    people = _export_people(export).with_columns(pl.lit(True).alias("in_export"))
+    files = recipients.select(
+        pl.col("pnr").cast(pl.String),
+        *(
+            pl.col(c) if c in recipients.columns else pl.lit(None).alias(c)
+            for c in ("file_name", "group", "part")
+        ),
+    ).with_columns(pl.lit(True).alias("in_campaign"))
+    joined = files.join(people, on="pnr", how="full", coalesce=True).with_columns(
+        pl.col("in_campaign").fill_null(False),
+        pl.col("in_export").fill_null(False),
+        pl.col("outcome").fill_null("not_in_export"),
+        pl.col("closed").fill_null(False),
+        pl.col("export_rows").fill_null(0).cast(pl.Int64),
+    )
+    if target is not None:
+        joined = joined.join(target.select("pnr", "age_band", "sex", "unit"), on="pnr", how="left")
+    else:
+        joined = joined.with_columns(
+            pl.lit(None, pl.String).alias(c) for c in ("age_band", "sex", "unit")
+        )
+    joined = joined.with_columns(
+        *age_band_and_sex(export.exported_at.date(), unknown_sex=UNKNOWN),
+        pl.coalesce(pl.col("unit").cast(pl.String), pl.col("group"), pl.lit(UNKNOWN)).alias("unit"),
+    )
+    stamp = export.exported_at
+    hours = (pl.col("read_at") - pl.col("sent_at")).dt.total_microseconds() / _US_PER_HOUR
+    to_export = (pl.lit(stamp) - pl.col("sent_at")).dt.total_microseconds() / _US_PER_HOUR
+    joined = joined.with_columns(
+        pl.when(pl.col("outcome") == "read").then(hours).alias("hours_to_read"),
+    ).with_columns(
+        pl.when(pl.col("hours_to_read").is_not_null())
+        .then(pl.col("hours_to_read"))
+        .when(pl.col("outcome") == "unread")
+        .then(to_export)
+        .alias("observed_hours"),
+        pl.when(pl.col("hours_to_read").is_not_null())
+        .then(True)
+        .when((pl.col("outcome") == "unread") & pl.col("sent_at").is_not_null())
+        .then(False)
+        .alias("event"),
+    )
+    rows = export.rows
+    rejected = int(rows.select((pl.col("pnr").is_null()).sum()).item())
+    persons = people.height
+    summary = {
+        "rows": rows.height,
+        "rejected": rejected,
+        "rejected_by_reason": dict(
+            rows.filter(pl.col("pnr").is_null())
+            .group_by(pl.col("pnr_reason").cast(pl.String))
+            .agg(pl.len())
+            .iter_rows()
+        ),
+        "duplicate_rows": rows.height - rejected - persons,
+        "persons": persons,
+        "with_problems": int(rows["problem"].is_not_null().sum()),
+        "problems_by_kind": dict(
+            rows.filter(pl.col("problem").is_not_null()).group_by("problem").len().iter_rows()
+        ),
+    }
+    if rejected:
+        warnings.append(
+            f"{rejected} export row(s) hold no valid personnummer and are left out"
+            f" ({', '.join(f'{k}: {v}' for k, v in summary['rejected_by_reason'].items())})"
+        )
+    columns = [
+        "pnr",
+        "in_campaign",
+        "in_export",
+        "file_name",
+        "group",
+        "part",
+        "age_band",
+        "sex",
+        "unit",
+        "outcome",
+        "closed",
+        "sent_at",
+        "read_at",
+        "failure",
+        "failure_text",
+        "problem",
+        "export_rows",
+        "hours_to_read",
+        "observed_hours",
+        "event",
+    ]
+    return Outcomes(
+        people=joined.select(columns),
+        exported_at=stamp,
+        export_summary=summary,
+        target_size=target.height if target is not None else None,
+        campaign=campaign,
+        warnings=tuple(warnings),
+        timezone=export.mapping.timezone,
+        failures_listed=export.failures_listed,
+    )

@@ -1,0 +1,160 @@
+"""The layout of a text file: its decoding, its ``sep=`` line, delimiter and header, and the
+options polars reads it with.
+
+Why apart from the CSV reading (:mod:`inkorg_kit.io.text`): these decisions are made once, on
+the first 256 KiB, and say where the data starts (the line numbers in every message count from
+them); the reading then hands the whole file to polars. Text that is not UTF-8 is decoded here,
+in Python, and an undecodable byte is reported with its line and offset.
+"""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from inkorg_kit.io.detect import (
+    NEITHER,
+    SEP_LINE,
+    SNIFF_LINES,
+    detect_and_decode,
+    looks_like_number,
+    plain_lines,
+    sniff,
+)
+from inkorg_kit.io.messages import TODO_EMPTY, TODO_ENCODING, InputError, input_error
+from inkorg_kit.io.plan import BARE_COLUMN
+
+__all__ = [
+    "UNIT_SEPARATOR",
+    "Layout",
+    "check_delimiter",
+    "csv_options",
+    "decode",
+    "encoding_name",
+    "find_layout",
+    "first_line_of_data",
+    "undecodable",
+]
+
+#: One-column files: a separator that never occurs keeps lines whole.
+UNIT_SEPARATOR = "\x1f"
+
+
+@dataclass
+class Layout:
+    separator: str
+    skip_lines: int
+    bare: bool
+    shown_delimiter: str
+
+
+def encoding_name(encoding: str) -> str | None:
+    if encoding == "auto":
+        return None
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        raise ValueError(
+            f"encoding={encoding!r} is not an encoding Python knows; use 'auto' (the default), "
+            "'utf-8', 'utf-8-sig', 'cp1252', 'latin-1' or 'utf-16'"
+        ) from None
+
+
+def check_delimiter(delimiter: str | None) -> None:
+    if delimiter is not None and (len(delimiter) != 1 or ord(delimiter) > 127):
+        raise ValueError(
+            f"delimiter={delimiter!r} must be one ASCII character such as ';', ',' or '\\t' "
+            "(or None to sniff it)"
+        )
+
+
+def decode(file: Path, data: bytes, enc: str | None) -> str:
+    if enc is None:
+        try:
+            return detect_and_decode(data)[1].removeprefix("\ufeff")
+        except UnicodeDecodeError as exc:
+            raise undecodable(file, data, exc) from None
+    try:
+        text = data.decode(enc)
+    except UnicodeDecodeError as exc:
+        raise undecodable(file, data, exc) from None
+    return text.removeprefix("\ufeff")
+
+
+def undecodable(file: Path, data: bytes, exc: UnicodeDecodeError) -> InputError:
+    prefix = data[: exc.start]
+    if exc.encoding.replace("_", "-").startswith(("utf-16", "utf-32")):
+        line = prefix.decode(exc.encoding, errors="replace").count("\n") + 1
+    else:
+        line = prefix.count(b"\n") + 1
+    if exc.reason == NEITHER:
+        label = "UTF-8 or Windows-1252"
+    else:
+        label = {"utf-8": "UTF-8", "cp1252": "Windows-1252"}.get(
+            codecs.lookup(exc.encoding).name, exc.encoding
+        )
+    if exc.reason.startswith("the file mixes"):
+        problem = f"{exc.reason}: byte 0x{data[exc.start]:02X} at byte offset {exc.start}"
+    else:
+        problem = (
+            f"byte 0x{data[exc.start]:02X} at byte offset {exc.start} is not valid {label} text"
+        )
+    return input_error(file, problem, TODO_ENCODING, row=line)
+
+
+def find_layout(file: Path, head_text: str, complete: bool, delimiter: str | None) -> Layout:
+    """Find the ``sep=`` line, the delimiter, and whether the file is a bare list."""
+    parts = head_text.split("\n", SNIFF_LINES)
+    if len(parts) > SNIFF_LINES:  # enough to sniff; the rest is polars' to read
+        rest = parts.pop()
+        complete = complete and (not rest or rest.isspace())
+    raw_lines = [line.rstrip("\r") for line in parts]
+    skip = 0
+    separator = None
+    sep_line = SEP_LINE.match(raw_lines[0])
+    if sep_line:
+        separator, skip = sep_line.group(1), 1
+        if ord(separator) > 127:
+            raise input_error(
+                file,
+                f"the first line names the delimiter {separator!r}, which is not ASCII",
+                "Save the file with ';', ',' or tab as the delimiter",
+                row=1,
+            )
+    body = "\n".join(raw_lines[skip:])
+    records = [line for line in plain_lines(body) if line.strip()]  # quoted newlines joined
+    if not records:
+        raise input_error(file, "the file is empty (only a BOM or whitespace)", TODO_EMPTY)
+    if delimiter is not None:
+        separator = delimiter
+    elif separator is None:
+        separator = sniff(body)
+    first_raw = next(line for line in raw_lines[skip:] if line.strip())
+    one_column = separator is None or records[0].count(separator) == 0
+    bare = one_column and looks_like_number(first_raw)
+    if complete and not bare and len(records) <= 1:
+        raise input_error(file, "the file is empty (a header but no rows)", TODO_EMPTY)
+    shown = separator or ","
+    if one_column and delimiter is None and UNIT_SEPARATOR not in head_text:
+        separator = UNIT_SEPARATOR
+    return Layout(separator or ",", skip, bare, shown)
+
+
+def first_line_of_data(layout: Layout) -> int:
+    """After a ``sep=`` line, if any, and the header, unless the file is a bare list."""
+    return layout.skip_lines + (1 if layout.bare else 2)
+
+
+def csv_options(layout: Layout) -> dict[str, Any]:
+    options: dict[str, Any] = {
+        "separator": layout.separator,
+        "has_header": not layout.bare,
+        "skip_lines": layout.skip_lines,
+        "infer_schema": False,
+        "quote_char": '"',
+    }
+    if layout.bare:
+        options["new_columns"] = [BARE_COLUMN]
+    return options

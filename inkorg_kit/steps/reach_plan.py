@@ -1,0 +1,208 @@
+"""Step 03, reach and send plan: how many can be reached and read, and who sends which file when.
+
+Why a step of its own: it is the first step that only counts. It reads the target group
+(notebook 01) aggregated in the scan, by age and sex only, so no personnummer is loaded, and
+the recipient files from the manifest (notebook 02); it computes reach, the send plan and the
+read curves (:func:`inkorg_kit.ui.panel_outcome.compute`, the same computation the live panel
+runs on every slider move) and writes the plan as CSV and as calendars for Outlook (one for
+everyone, one per handler) and the reach summary (aggregate numbers only). The files always
+hold the parameter values; slider changes in the panel only explore.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, cast
+
+import polars as pl
+
+from inkorg_kit._files import write_private_text
+from inkorg_kit.config.assumptions import Assumptions
+from inkorg_kit.config.campaign import Campaign, load_campaign
+from inkorg_kit.errors import RunFolderError, ScheduleError
+from inkorg_kit.reach import target_strata
+from inkorg_kit.run import RunFolder
+from inkorg_kit.run.artefacts import STEP_NAMES, StepContract
+from inkorg_kit.run.io import load_json
+from inkorg_kit.run.schemas import ManifestRecord
+from inkorg_kit.ui.panel import show
+from inkorg_kit.ui.panel_outcome import Outcome, compute
+from inkorg_kit.ui.panel_state import PanelState
+
+__all__ = [
+    "CONTRACT",
+    "FILE_SCHEMA",
+    "load_files",
+    "load_target",
+    "panel_state",
+    "run",
+    "show",
+    "write_outputs",
+]
+
+CONTRACT = StepContract(
+    step=STEP_NAMES[3],
+    reads=("target_group", "manifest_json"),
+    writes=("send_plan_csv", "send_plan_ics", "send_plan_handler_ics", "reach_summary_csv"),
+)
+
+#: The manifest's file table as the plan takes it (no personnummer, not even masked ones).
+FILE_SCHEMA = {
+    "file_name": pl.String,
+    "rows": pl.Int64,
+    "part": pl.Int64,
+    "part_count": pl.Int64,
+    "group": pl.String,
+}
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def load_target(run_dir: str | os.PathLike[str]) -> pl.DataFrame:
+    """The target group of a run folder, aggregated: ``age_band``, ``sex``, ``n``.
+
+    Reads only the ``age`` (or ``age_band``) and ``sex`` columns of the target group and
+    groups them in the scan, so no personnummer is loaded.
+    """
+    path = RunFolder(run_dir).path("target_group")
+    if not path.is_file():
+        raise RunFolderError(
+            f"{path} not found: run notebook 01 (01_target_group.ipynb) with run_dir={run_dir!s} "
+            "first; it writes the target group there"
+        )
+    columns = pl.scan_parquet(path).collect_schema().names()
+    band = "age" if "age" in columns else "age_band" if "age_band" in columns else None
+    if band is None:
+        raise RunFolderError(
+            f"{path} has columns {columns}; the reach model needs age (or age_band) and "
+            "preferably sex: run notebook 01 again with this kit"
+        )
+    keys = [band, *(["sex"] if "sex" in columns else [])]
+    counts = pl.scan_parquet(path).group_by(keys).agg(pl.len().cast(pl.Int64).alias("n")).collect()
+    strata = target_strata(counts)
+    if strata.is_empty():
+        raise RunFolderError(f"{path} holds no one: the target group is empty")
+    return strata
+
+
+def load_files(run_dir: str | os.PathLike[str], campaign_name: str | None = None) -> pl.DataFrame:
+    """The recipient files of a run folder (from the manifest), in file order.
+
+    Columns ``file_name``, ``rows``, ``part``, ``part_count``, ``group``; no personnummer (the
+    manifest's masked first/last numbers are left out too). The manifest is read as its
+    schema says (:class:`~inkorg_kit.run.schemas.ManifestRecord`): a manifest that does not
+    hold what step 02 writes is refused, naming the key.
+    """
+    folder = RunFolder(run_dir)
+    if not folder.exists("manifest_json"):
+        raise RunFolderError(
+            f"{folder.path('manifest_json')} not found: run notebook 02 (02_recipient_files.ipynb)"
+            f" with run_dir={run_dir!s} first; it writes the recipient files and their manifest"
+        )
+    manifest = cast(ManifestRecord, load_json(folder, "manifest_json"))
+    if campaign_name is not None and manifest.campaign != campaign_name:
+        raise RunFolderError(
+            f"{run_dir}: the recipient files are for campaign {manifest.campaign!r}, "
+            f"not {campaign_name!r}; use the run folder of this campaign or run notebook 02 again"
+        )
+    if not manifest.files:
+        raise RunFolderError(f"{run_dir}: the manifest lists no files; run notebook 02 again")
+    rows = [{k: getattr(f, k) for k in FILE_SCHEMA} for f in manifest.files]
+    return pl.DataFrame(rows, schema=FILE_SCHEMA)
+
+
+def panel_state(
+    campaign: Campaign | str | os.PathLike[str],
+    run_dir: str | os.PathLike[str],
+    *,
+    assumptions: Assumptions | str | os.PathLike[str] | None = None,
+    earliest_start: Any = "",
+    handlers: int = 0,
+    minutes_per_file: float = 0,
+    compare_send_times: Sequence[Any] = (),
+    draws: int = 2000,
+    seed: int | None = 2026,
+) -> PanelState:
+    """The panel's state for a campaign's run folder, with the notebook's parameters.
+
+    ``campaign`` is a Campaign or its YAML path; the target group and the files are read from
+    ``run_dir``; the parameters mean what :meth:`PanelState.for_campaign` says ("" and 0 take
+    the campaign's values).
+    """
+    if not isinstance(campaign, Campaign):
+        campaign = load_campaign(campaign)
+    return PanelState.for_campaign(
+        campaign,
+        load_target(run_dir),
+        load_files(run_dir, campaign.name),
+        assumptions=assumptions,
+        earliest_start=earliest_start,
+        handlers=handlers,
+        minutes_per_file=minutes_per_file,
+        compare_send_times=compare_send_times,
+        draws=draws,
+        seed=seed,
+    )
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def write_outputs(outcome: Outcome, run_dir: str | os.PathLike[str]) -> dict[str, Path]:
+    """Write the send plan as CSV and as a calendar, one calendar per handler (each imports
+    only their own files) and the reach summary into the run folder.
+
+    The plan files hold file names, row counts, handlers and times; the reach summary holds
+    aggregate numbers only. Refuses a missing or failed plan rather than write a wrong one.
+    A handler's calendar left from an earlier run with other handlers is removed. Keys:
+    ``send_plan_csv``, ``send_plan_ics``, ``send_plan_ics:<handler>``, ``reach_summary``.
+    """
+    if outcome.plan is None or outcome.problems:
+        raise ScheduleError(
+            "no send plan to write: " + "; ".join(outcome.problems or ("no plan was made",))
+        )
+    name = outcome.state.campaign_name
+    folder = RunFolder(run_dir, name)
+    buffer = io.StringIO()
+    outcome.summary.with_columns(
+        pl.col("expected").round(1),
+        pl.col("low").round(0),
+        pl.col("high").round(0),
+        pl.col("share").round(4),
+    ).write_csv(buffer)
+    plan = outcome.plan
+    written = {
+        "send_plan_csv": plan.to_csv(folder.path("send_plan_csv")),
+        "send_plan_ics": plan.to_ical(folder.path("send_plan_ics"), name),
+    }
+    for handler, part in plan.handler_file_parts().items():
+        path = folder.path("send_plan_handler_ics", handler=part)
+        written[f"send_plan_ics:{handler}"] = plan.to_ical(path, name, handler=handler)
+    pattern = folder.path("send_plan_handler_ics", handler="*")
+    for old in pattern.parent.glob(pattern.name):  # a handler of an earlier run: not theirs now
+        if old not in written.values():
+            old.unlink()
+    written["reach_summary"] = write_private_text(
+        folder.path("reach_summary_csv"), buffer.getvalue()
+    )
+    return written
+
+
+def run(
+    campaign: Campaign | str | os.PathLike[str],
+    run_dir: str | os.PathLike[str],
+    *,
+    interactive: Any = False,
+    **parameters: Any,
+) -> Outcome:
+    """Step 03 as the notebook runs it: the state (:func:`panel_state`, with ``parameters``),
+    the panel or static view if ``interactive`` is not False (:func:`show`), and the files
+    (:func:`write_outputs`). Returns the outcome for the parameter values."""
+    state = panel_state(campaign, run_dir, **parameters)
+    outcome = compute(state) if interactive is False else show(state, interactive=interactive)
+    write_outputs(outcome, run_dir)
+    return outcome
