@@ -10,7 +10,7 @@ APT_STAMP := $(VENV)/.apt-installed
 # whose chromium is a snap, INKORG_CHROMIUM names a Chromium binary that is not).
 APT_PACKAGES := p7zip-full chromium
 
-.PHONY: install system-deps test test-fast lint demo lab bench clean
+.PHONY: install system-deps test test-fast lint demo lab bench docs clean
 
 install: $(STAMP) $(APT_STAMP)
 
@@ -54,6 +54,10 @@ demo: install
 # relative paths (params/…, out/…) point.
 lab: install
 	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --MappingKernelManager.root_dir=$(CURDIR)
+
+# docs/campaign.md, every campaign key, is generated from the typed models (a test checks it).
+docs: install
+	$(BIN)/python -m inkorg_kit.config.reference > docs/campaign.md
 
 bench: install
 	$(BIN)/python benchmarks/bench_pnr.py

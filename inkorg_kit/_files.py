@@ -5,33 +5,92 @@ all), and files with personnummer must never be readable by other users on a sha
 Every write goes to a temporary file in the target folder, created with mode 0600, is flushed
 and fsynced, and then renamed over the target in one step (and the folder fsynced, so the
 rename itself survives a power cut).
+
+Folders for personnummer must be the user's own, private folders: a run folder that is a
+symbolic link (the files would land wherever it points, in a folder others may read) or that
+belongs to another user (who could read, swap or delete the files) is refused, and an existing
+one is made owner-only (0700); a chmod that fails is an error, never passed over.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from inkorg_kit.errors import InkorgError
+
 PRIVATE_FILE_MODE = 0o600
 PRIVATE_DIR_MODE = 0o700
 
 
-def ensure_private_dir(path: str | os.PathLike[str], *, tighten: bool = False) -> Path:
-    """Create ``path`` (and parents) if needed; folders we create are owner-only.
+class UnsafeFolderError(InkorgError, PermissionError):
+    """A folder for personnummer that is a symbolic link, not a folder, another user's, or
+    cannot be made owner-only: which folder, why, and what to do."""
 
-    ``tighten``: make ``path`` itself owner-only even if it existed (made by hand, or by an
-    older version), for folders that hold personnummer.
+
+def secure_dir(path: str | os.PathLike[str]) -> Path:
+    """Check that the existing folder ``path`` is a real folder of the user's own and make it
+    owner-only (0700); otherwise raise :class:`UnsafeFolderError`.
+
+    ``path`` itself is looked at (``lstat``), not what it may point to; the folders above it
+    may be links (``out`` on another disk, ``/tmp`` on macOS).
     """
     folder = Path(path)
-    missing = [p for p in (folder, *folder.parents) if not p.exists()]
+    info = os.lstat(folder)
+    if stat.S_ISLNK(info.st_mode):
+        raise UnsafeFolderError(
+            f"{folder} is a symbolic link (to {os.readlink(folder)}); files with personnummer"
+            " are never written through a link, into a folder that may be shared. Give a real"
+            " folder of your own as the run folder (or remove the link)"
+        )
+    if not stat.S_ISDIR(info.st_mode):
+        raise UnsafeFolderError(
+            f"{folder} is not a folder; give a folder (or a path that does not exist yet) as"
+            " the run folder"
+        )
+    me = os.geteuid() if hasattr(os, "geteuid") else info.st_uid
+    if info.st_uid != me:
+        raise UnsafeFolderError(
+            f"{folder} belongs to user id {info.st_uid}, and you are {me}: its owner could"
+            " read, swap or delete files with personnummer in it. Use a folder of your own"
+            " (e.g. leave the run folder empty for out/<campaign name>)"
+        )
+    if stat.S_IMODE(info.st_mode) != PRIVATE_DIR_MODE:
+        _chmod_private(folder)
+    return folder
+
+
+def _chmod_private(folder: Path) -> None:
+    try:
+        os.chmod(folder, PRIVATE_DIR_MODE)
+    except OSError as exc:
+        raise UnsafeFolderError(
+            f"{folder}: could not make the folder owner-only (0700): {exc.strerror or exc};"
+            f" files with personnummer must not be readable by others. Run `chmod 700"
+            f" {folder}` or use a folder of your own"
+        ) from None
+
+
+def ensure_private_dir(path: str | os.PathLike[str], *, tighten: bool = False) -> Path:
+    """Create ``path`` (and parents) if needed; folders we create are owner-only (a chmod that
+    fails is an :class:`UnsafeFolderError`).
+
+    ``tighten``: for folders that hold personnummer. If ``path`` exists (made by hand, or by an
+    older version) it must not be a symbolic link nor another user's, and is made owner-only
+    (:func:`secure_dir`).
+    """
+    folder = Path(path)
+    if tighten and os.path.lexists(folder):
+        return secure_dir(folder)
+    missing = [p for p in (folder, *folder.parents) if not os.path.lexists(p)]
     folder.mkdir(parents=True, exist_ok=True)
-    for created in [*missing, *([folder] if tighten else [])]:
-        with contextlib.suppress(OSError):
-            os.chmod(created, PRIVATE_DIR_MODE)
+    for created in missing:
+        _chmod_private(created)
     return folder
 
 

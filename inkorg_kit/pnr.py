@@ -30,7 +30,8 @@ separator); en/em dashes and minus signs as hyphens; full-width and other Unicod
 digits (NFKC); a leading apostrophe (Excel's text marker); integers (Excel drops leading
 zeros, so integers of 7-9 digits are left-padded to 10). What it rejects, never guesses:
 scientific notation, letters, wrong lengths, impossible or future dates, a bad check digit,
-birth number 000.
+birth number 000, and the last value of a file that ends in the middle of it (``truncated``:
+:mod:`inkorg_kit.io` marks it with :data:`TRUNCATED_MARK`).
 
 Where we deliberately differ from python-stdnum and the personnummer/meta test suite (both
 are cross-checked in the tests): a space as separator is accepted (meta rejects it; Cosmic and
@@ -77,6 +78,7 @@ REJECT_REASONS = (
     "bad_checksum",
     "reserve_number",
     "samordningsnummer_not_allowed",
+    "truncated",
 )
 REASONS = ("duplicate", *REJECT_REASONS)
 
@@ -93,7 +95,13 @@ REASON_LABELS = {
     "bad_checksum": "fel kontrollsiffra",
     "reserve_number": "reservnummer (nås inte via 1177)",
     "samordningsnummer_not_allowed": "samordningsnummer ej tillåtet",
+    "truncated": "avkortad sista rad (filen slutar mitt i ett värde)",
 }
+
+#: Put after the last value of a file that ends in the middle of it (no final newline, fewer
+#: digits than the values before it) by :mod:`inkorg_kit.io`: :func:`clean` rejects a value
+#: ending in it as ``truncated``, so that the cut value is never read as another number.
+TRUNCATED_MARK = "\u2026"
 
 MASK = "****"
 _TZ = ZoneInfo("Europe/Stockholm")
@@ -224,6 +232,7 @@ def as_text(values: Any) -> pl.Series:
 # precedence: when several checks fail, the smallest code is the reason given.
 _EMPTY, _RESERVE, _FORMAT, _DATE, _CHECKSUM, _NOT_ALLOWED = 1, 2, 3, 4, 5, 6
 _PASSED = 7  # "this check found nothing": above every code, so np.minimum keeps the others
+_TRUNCATED = 8  # the value ends in TRUNCATED_MARK: decided after every other check
 _CODE_REASON = {
     _EMPTY: "empty",
     _RESERVE: "reserve_number",
@@ -231,6 +240,7 @@ _CODE_REASON = {
     _DATE: "bad_date",
     _CHECKSUM: "bad_checksum",
     _NOT_ALLOWED: "samordningsnummer_not_allowed",
+    _TRUNCATED: "truncated",
 }
 _FIRST_YEAR = 1800  # no birth date before this year is accepted
 
@@ -587,6 +597,9 @@ def _read_block(
     code[plain & (date >= 99_000_000)] = _RESERVE  # Region Stockholm 99yyyyNNNNNC
     decided = early > 0
     code[slow_rows[decided]] = early[decided]
+    if slow_rows.size:  # a marked value has a character no plain row has
+        cut = text.gather(slow_rows).str.ends_with(TRUNCATED_MARK).fill_null(False).to_numpy()
+        code[slow_rows[cut]] = _TRUNCATED
     accepted = code == 0
     valid = np.flatnonzero(accepted)
     # The check digit of a valid number follows from the rest: date cell and birth number.
@@ -603,8 +616,9 @@ def _read_block(
     return _Block(columns, code, keys)
 
 
-# Reason labels by the code the validator gives them, with "duplicate" at code 0.
-_REASON_BY_CODE = ["duplicate", *(_CODE_REASON[code] for code in range(1, 7))]
+# Reason labels by the code the validator gives them, with "duplicate" at code 0 (and none at
+# _PASSED, which never leaves the validator).
+_REASON_BY_CODE = ["duplicate", *(_CODE_REASON.get(code) for code in range(1, _TRUNCATED + 1))]
 
 # Rows are independent until deduplication: blocks of this many are read and validated on
 # parallel threads (polars and numpy release the GIL while they work).
@@ -853,25 +867,180 @@ def normalise(value: str | int, *, reference_date: dt.date | str | None = None) 
     return result["pnr"][0]
 
 
-# A personnummer in free text, in any shape clean() reads: 10-12 digits, with up to three
-# separators (whitespace, zero-width characters, any dash, '+') between any two of them.
-_IN_TEXT = re.compile(
-    r"(?<![0-9A-Za-z])(?<!\d[.,])\d(?:[\s\u200b\u200c\u200d\u2060\ufeff"
-    + _DASHES
-    + r"+-]{0,3}\d){9,11}(?![0-9A-Za-z])(?![.,]\d)"
+# --------------------------------------------------------------------------- numbers in text
+#
+# A personnummer in free text (logs, tracebacks, messages, notebooks), in any shape clean()
+# reads and whatever stands around it. The text is cut into *chains*: groups of digits joined
+# by up to three separators (whitespace, zero-width characters, any dash, '+'). Every run of
+# consecutive groups that holds 10-12 digits is a candidate, so a number is found however it
+# is glued to its neighbours: letters (``pnr199308152389``), a float's ``.0``, a second number
+# after a comma, quotes, JSON, a backslash escape (``\n``). Escapes of a separator
+# (``\u00a0``, ``\xa0``) count as separators; other escapes (``\u00e4``) are cut off, so that
+# their hex digits do not join the number. Scientific notation (``1.99308152389e+11``, also
+# with a decimal comma and ``E``) is decoded to its digits, and the whole token is masked.
+#
+# Deliberately not candidates: a group of 13 or more digits (an amount, an id, a timestamp in
+# milliseconds: a personnummer has at most 12 digits, and cutting windows out of long runs
+# would mask ordinary numbers), digits after a decimal point (the fraction of ``1.1990010123``
+# in a drawing's coordinates; a decimal comma is taken, since numbers are joined by commas),
+# and digits inside a base64 blob (64 or more letters, digits, ``+`` and ``/`` in mixed case: an
+# image in a notebook). A candidate is reported and masked only when clean() reads it as a
+# valid number, or one with a wrong check digit (see ``_LEAKS``): 10-12 digits that are not
+# a date-like personnummer stay as they are.
+
+_SEPARATOR_CHARS = "\u200b\u200c\u200d\u2060\ufeff" + _DASHES + "+-"
+_SEPARATOR = re.compile(r"[\s" + _SEPARATOR_CHARS + "]")
+# In the text scanned, "\x01" stands for an escaped separator and "\x00" for any other escape
+# (see _escape_blank): both keep the text's length, so positions stay those of the original.
+_GROUP = r"\d++(?![.,]\d{1,20}+[eE])"  # digits, not the mantissa of scientific notation
+_CHAIN_START = r"(?=[\d\s\x01" + _SEPARATOR_CHARS + "]{10})"  # skips short numbers fast
+_JOIN = r"(?:[\s" + _SEPARATOR_CHARS + r"]|\x01+){1,3}"
+# Scientific notation (groups 1-3: whole part, fraction, exponent), or a chain.
+_TOKEN = re.compile(
+    r"(?<!\d)(?:(\d{1,20}+)(?:[.,](\d{1,20}+))?[eE]\+?(\d{1,3}+)(?!\d)"
+    rf"|(?<!\d\.){_CHAIN_START}{_GROUP}(?:{_JOIN}{_GROUP})*+)"
 )
+_DIGITS = re.compile(r"\d+")
+_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|x([0-9A-Fa-f]{2}))")
+_BLOB = re.compile(r"[A-Za-z0-9+/]{64,}")
+_MIXED_CASE = re.compile(r"[a-z].*[A-Z]|[A-Z].*[a-z]")
 # Besides valid numbers, a wrong check digit: most often a real number mistyped.
 _LEAKS = pl.col("status").is_in(["ok", "duplicate"]) | (pl.col("reason") == "bad_checksum")
 
 
-def _leaks(candidates: list[str], reference_date: dt.date | str | None) -> list[str]:
-    """The candidates that are personnummer (see ``_LEAKS``), in order."""
+class _Candidate(NamedTuple):
+    """A stretch of text that may be a personnummer."""
+
+    start: int
+    end: int
+    value: str  # what clean() reads: the text, or the digits of scientific notation
+    scientific: bool
+
+
+def _scientific_value(whole: str, fraction: str | None, exponent: str) -> str | None:
+    """The digits of ``whole.fraction e exponent`` when that is a whole number clean() could
+    read (7-12 digits, 7-9 padded to 10 as Excel's integers are), else None."""
+    fraction = fraction or ""
+    shift = int(exponent) - len(fraction)
+    if shift > 12:
+        return None
+    number = int(whole + fraction)  # int() reads Unicode digits too
+    if shift < 0:
+        number, rest = divmod(number, 10**-shift)
+        if rest:
+            return None
+    else:
+        number *= 10**shift
+    digits = str(number)
+    return digits.zfill(10) if 7 <= len(digits) <= 12 else None
+
+
+def _escape_blank(match: re.Match[str]) -> str:
+    code = match.group(1) or match.group(2)
+    return ("\x01" if _SEPARATOR.fullmatch(chr(int(code, 16))) else "\x00") * len(match.group(0))
+
+
+def _scan_text(piece: str) -> list[_Candidate]:
+    """The candidates in ``piece`` (text without terminal colour codes), in no set order."""
+    if not _DIGIT.search(piece):
+        return []
+    scan = _ESCAPE.sub(_escape_blank, piece) if "\\" in piece else piece
+    found = []
+    for token in _TOKEN.finditer(scan):
+        start, end = token.span()
+        whole = token.group(1)
+        if whole is not None:  # scientific notation
+            value = _scientific_value(whole, token.group(2), token.group(3))
+            if value is not None:
+                found.append(_Candidate(start, end, value, True))
+            elif token.group(2) is None and 10 <= len(whole) <= 12:  # 199308152389e5: hex
+                found.append(_Candidate(start, start + len(whole), whole, False))
+            continue
+        if end - start < 10:  # fewer than ten digits
+            continue
+        text = token.group(0)
+        if text.isdigit():  # one group: the common case
+            if end - start <= 12:
+                found.append(_Candidate(start, end, text, False))
+            continue
+        groups = [g.span() for g in _DIGITS.finditer(scan, start, end)]
+        for i, (first, _) in enumerate(groups):
+            count = 0  # digits from group i to group j
+            for group_start, last in groups[i:]:
+                count += last - group_start
+                if count > 12:
+                    break
+                if count >= 10:
+                    value = scan[first:last].replace("\x01", "")
+                    found.append(_Candidate(first, last, value, False))
+    if found and len(piece) >= 64:
+        blobs = [b.span() for b in _BLOB.finditer(piece) if _MIXED_CASE.search(b.group(0))]
+        if blobs:
+            found = [c for c in found if not any(s <= c.start and c.end <= e for s, e in blobs)]
+    return found
+
+
+def _leaks(candidates: list[str], reference_date: dt.date | str | None) -> set[str]:
+    """The candidates that are personnummer (see ``_LEAKS``)."""
     leak = clean(candidates, reference_date=reference_date).select(_LEAKS).to_series()
-    return pl.Series(candidates, dtype=pl.String).filter(leak).to_list()
+    return set(pl.Series(candidates, dtype=pl.String).filter(leak).to_list())
 
 
-# Terminal colours in tracebacks: "\x1b[32m" ends in a letter, which would otherwise hide the
-# number after it from _IN_TEXT's look-behind.
+def _mask_scientific(token: str, value: str) -> str:
+    """``1.99308152389e+11`` -> ``1.9930815****e+**``: the digits of the birth date that the
+    token writes, every other digit (the exponent's too) a ``*``."""
+    keep = (8 if len(value) >= 11 else 6) - (len(value) - len(value.lstrip("0")))
+    out = []
+    for ch in token:
+        if ch.isdigit():
+            ch = ch if keep > 0 else "*"
+            keep -= 1
+        out.append(ch)
+    return "".join(out)
+
+
+def _hidden(
+    piece: str, candidates: list[_Candidate], leaks: set[str]
+) -> list[tuple[int, int, str]]:
+    """Where ``piece`` holds a personnummer: (start, end, masked text) of each stretch to hide,
+    overlapping candidates merged into one stretch."""
+    leaky = [c for c in candidates if c.value in leaks]
+    if not leaky:
+        return []
+    spans: list[list[Any]] = []
+    for c in sorted(leaky, key=lambda c: c.start):
+        if spans and c.start < spans[-1][1]:
+            spans[-1][1], spans[-1][2] = max(spans[-1][1], c.end), None  # a union of chains
+        else:
+            spans.append([c.start, c.end, c])
+    return [
+        (
+            start,
+            end,
+            _mask_scientific(piece[start:end], c.value)
+            if c is not None and c.scientific
+            else _masked_stretch(piece[start:end]),
+        )
+        for start, end, c in spans
+    ]
+
+
+def _masked_stretch(text: str) -> str:
+    """:func:`mask` of a stretch of text that may hold escapes (``\\u00a0``), whose hex
+    digits are neither counted nor masked: the escape stays one."""
+    if "\\" not in text:
+        return _masked_text(text)
+    scan = _ESCAPE.sub(_escape_blank, text)
+    digits = [i for i, ch in enumerate(scan) if ch.isdigit()]
+    keep = 8 if len(digits) >= 11 else 6 if len(digits) >= 10 else max(len(digits) - 4, 0)
+    chars = list(text)
+    for i in digits[keep:]:
+        chars[i] = "*"
+    return "".join(chars)
+
+
+# Terminal colours in tracebacks: "\x1b[32m" holds digits of its own; the number after it is
+# read apart from it.
 _ANSI = re.compile(r"(\x1b\[[0-9;]*[A-Za-z])")
 
 
@@ -880,40 +1049,71 @@ def _pieces(text: str) -> list[str]:
     return _ANSI.split(text)
 
 
+def _scan(
+    texts: Sequence[str | None], reference_date: dt.date | str | None
+) -> tuple[list[list[str] | None], list[list[list[_Candidate]] | None], set[str]]:
+    """Each text's pieces, the candidates of its text pieces, and which candidate values are
+    personnummer: one :func:`clean` over the candidates of all the texts."""
+    pieces = [None if t is None else _pieces(t) for t in texts]
+    candidates = [None if ps is None else [_scan_text(p) for p in ps[::2]] for ps in pieces]
+    values = {c.value for cs in candidates if cs for found in cs for c in found}
+    leaks = _leaks(sorted(values), reference_date) if values else set()
+    return pieces, candidates, leaks
+
+
 def find_in_text(text: str, *, reference_date: dt.date | str | None = None) -> list[str]:
     """Personnummer found in free text, masked; for scanning outputs before they leave.
 
     Used on reports, logs and executed notebooks: anything returned is a leak to fix. Finds
-    valid numbers in every shape :func:`clean` accepts, and numbers with a wrong check digit.
+    valid numbers in every shape :func:`clean` accepts, and numbers with a wrong check digit,
+    whatever stands around them (letters, a float's ``.0``, a comma and a second number,
+    quotes, escapes), and in scientific notation.
+
+    >>> find_in_text('pnr199001012385 {"b": 1.99001012385e+11} 199001012385.0,900101-2385')
+    ['19900101****', '1.9900101****e+**', '900101-****']
     """
-    candidates = [c for piece in _pieces(text)[::2] for c in _IN_TEXT.findall(piece)]
-    if not candidates:
+    (pieces,), (candidates,), leaks = _scan([text], reference_date)
+    if not leaks:
         return []
-    return list(dict.fromkeys(mask(c) for c in _leaks(candidates, reference_date)))
+    found = [
+        masked
+        for piece, cs in zip(pieces[::2], candidates, strict=True)
+        for _, _, masked in _hidden(piece, cs, leaks)
+    ]
+    return list(dict.fromkeys(found))
 
 
 def mask_in_texts(
     texts: Sequence[str | None], *, reference_date: dt.date | str | None = None
 ) -> list[str | None]:
     """:func:`mask_in_text` of many texts, with one :func:`clean` over all their candidates."""
-    pieces = [None if t is None else _pieces(t) for t in texts]
-    found = {c for ps in pieces if ps for p in ps[::2] for c in _IN_TEXT.findall(p)}
-    if not found:
+    all_pieces, all_candidates, leaks = _scan(texts, reference_date)
+    if not leaks:
         return list(texts)
-    leaks = set(_leaks(sorted(found), reference_date))
-
-    def hide(match: re.Match[str]) -> str:
-        return mask(match.group(0)) if match.group(0) in leaks else match.group(0)
-
-    return [
-        None
-        if ps is None
-        else "".join(p if i % 2 else _IN_TEXT.sub(hide, p) for i, p in enumerate(ps))
-        for ps in pieces
-    ]
+    out: list[str | None] = []
+    for text, pieces, candidates in zip(texts, all_pieces, all_candidates, strict=True):
+        if text is None or pieces is None or candidates is None or not any(candidates):
+            out.append(text)
+            continue
+        parts = []
+        for i, piece in enumerate(pieces):
+            if i % 2:
+                parts.append(piece)
+                continue
+            last = 0
+            for start, end, masked in _hidden(piece, candidates[i // 2], leaks):
+                parts += [piece[last:start], masked]
+                last = end
+            parts.append(piece[last:])
+        out.append("".join(parts))
+    return out
 
 
 def mask_in_text(text: str, *, reference_date: dt.date | str | None = None) -> str:
     """``text`` with every personnummer in it masked (see :func:`find_in_text`): for messages
-    that leave the kit."""
+    that leave the kit.
+
+    >>> mask_in_text("Läst: 199001012385.0, 9.001012385e+09")
+    'Läst: 19900101****.0, 9.00101****e+**'
+    """
     return mask_in_texts([text], reference_date=reference_date)[0]

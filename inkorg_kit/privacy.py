@@ -2,8 +2,14 @@
 
 Why one place: every message, log line, exception and report that leaves the kit passes
 through here. :func:`mask_in_text` / :func:`find_in_text` find personnummer in every shape
-:func:`inkorg_kit.pnr.clean` reads (they live with the rulebook in ``pnr``, which they need);
-:func:`redact_secrets` hides database passwords in URLs and driver errors.
+:func:`inkorg_kit.pnr.clean` reads, whatever stands around them (letters, a float's ``.0``,
+scientific notation, a comma and a second number, quotes, JSON, escapes), and numbers with a
+wrong check digit; they live with the rulebook in ``pnr``, which they need, and the rules of
+what is and is not taken for a number are written there. :func:`redact_secrets` hides database
+passwords in URLs and driver errors.
+
+>>> mask_in_text("pnr199001012385, Läst 199001012385.0, 1.99001012385e+11")
+'pnr19900101****, Läst 19900101****.0, 1.9900101****e+**'
 """
 
 from __future__ import annotations

@@ -36,6 +36,7 @@ from pydantic import (
     model_validator,
 )
 
+from inkorg_kit._files import secure_dir
 from inkorg_kit.config.campaign_parts import (
     CAMPAIGN_NAME_EXAMPLE,
     CATEGORIES,
@@ -54,7 +55,7 @@ from inkorg_kit.config.campaign_parts import (
 from inkorg_kit.config.target_spec import TargetSpec
 from inkorg_kit.config.validation import problems as validation_problems
 from inkorg_kit.config.windows import SendWindows
-from inkorg_kit.config.yaml import parse_yaml
+from inkorg_kit.config.yaml import parse_yaml, read_yaml_text
 from inkorg_kit.errors import CampaignError
 from inkorg_kit.privacy import find_in_text, mask_in_text
 from inkorg_kit.vocab import MAX_NAME_LENGTH, RUNS_DIR, WEEKDAYS_SV, is_name
@@ -71,26 +72,35 @@ class Campaign(BaseModel):
         description=(
             "slug used in file names: lowercase a-z, 0-9 and hyphens,"
             f" e.g. {CAMPAIGN_NAME_EXAMPLE!r}"
-        )
+        ),
+        examples=[CAMPAIGN_NAME_EXAMPLE],
     )
-    title: Text = Field(description="a short human title for the campaign")
+    title: Text = Field(
+        description="a short human title for the campaign",
+        examples=["Kallelse till blodtryckskontroll, Vårdcentralen Solbacka"],
+    )
     orderer: Orderer = Field(description="orderer / contact person: name and email or phone")
     sender: Sender = Field(description="responsible sender: name, title, organisation")
     unit: Unit = Field(description="sending unit: name and HSA-id")
     case_handlers: list[Text] = Field(
-        default_factory=list, description="names of the case handlers (ärendehanterare)"
+        default_factory=list,
+        description="names of the case handlers (ärendehanterare)",
+        examples=[["Lena Holm", "Amir Haddad"]],
     )
     message: Message = Field(
         description="title, purpose, answer_use, contact, template (and close_after_days),"
         " approved_by, answer_form, accessibility_checked"
     )
     category: Annotated[Category, BeforeValidator(one_of(CATEGORIES, "category"))] = Field(
-        description="what kind of message this is (closed vocabulary)"
+        description="what kind of message this is (closed vocabulary)", examples=["kallelse"]
     )
     relation: Relation = Field(description="basis of the relation (and Inera approval reference)")
-    attachments: list[Text] = Field(default_factory=list, description="attached file names")
+    attachments: list[Text] = Field(
+        default_factory=list, description="attached file names", examples=[["inbjudan.pdf"]]
+    )
     planned_send_start: dt.datetime = Field(
-        description="planned first send, local time, e.g. '2027-03-16 09:00'"
+        description="planned first send, local time, e.g. '2027-03-16 09:00'",
+        examples=["2027-03-16 09:00"],
     )
     send_windows: SendWindows = Field(
         default_factory=SendWindows, description="when messages may go out"
@@ -156,9 +166,14 @@ class Campaign(BaseModel):
         """The campaign's run folder: ``run_dir`` if given, else ``out/<name>``.
 
         One default for the notebooks, ``inkorg-kit run`` and ``make lab``, so each step finds
-        what the one before wrote however it was started.
+        what the one before wrote however it was started. It will hold personnummer, so if it
+        exists it must be a real folder (not a symbolic link) of the user's own, and it is made
+        owner-only (0700) here, before any step writes to it; else
+        :class:`~inkorg_kit._files.UnsafeFolderError`. A folder that does not exist yet is
+        created owner-only by the step that first writes to it.
         """
-        return Path(run_dir) if run_dir else Path(RUNS_DIR) / self.name
+        folder = Path(run_dir) if run_dir else Path(RUNS_DIR) / self.name
+        return secure_dir(folder) if os.path.lexists(folder) else folder
 
     def facts_markdown(self) -> str:
         """:meth:`facts` as a two-column Markdown table (nothing truncated, unlike a frame)."""
@@ -236,15 +251,7 @@ def load_campaign(path: str | os.PathLike[str]) -> Campaign:
     def error(message: str) -> CampaignError:
         return CampaignError(message, source=str(path))
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise error(f"{path}: campaign file not found (working directory {Path.cwd()})") from None
-    except UnicodeDecodeError as exc:
-        raise error(
-            f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8"
-        ) from None
-    data = parse_yaml(text, str(path), error)
+    data = parse_yaml(read_yaml_text(path, error, "campaign file"), str(path), error)
     if data is None:
         raise error(f"{path}: the campaign file is empty")
     return parse_campaign(data, source=str(path))

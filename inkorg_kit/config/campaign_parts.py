@@ -41,9 +41,11 @@ from inkorg_kit.vocab import MAX_PART_SIZE
 __all__ = [
     "CAMPAIGN_NAME_EXAMPLE",
     "CATEGORIES",
+    "DEFAULT_RETENTION_DAYS",
     "HSA_ID_EXAMPLE",
     "HSA_ID_MAX_LENGTH",
     "HSA_ID_RE",
+    "MAX_RETENTION_DAYS",
     "RELATION_LABELS",
     "TEMPLATES",
     "Category",
@@ -69,6 +71,12 @@ HSA_ID_MAX_LENGTH = 31
 HSA_ID_EXAMPLE = "SE2321000032-ABC123"
 #: The example of a campaign name that error messages give.
 CAMPAIGN_NAME_EXAMPLE = "blodtryck-solbacka-2027"
+#: Days a run folder keeps personal data after the last follow-up unless the campaign says
+#: otherwise (``followup.retention_days``): time for letters and calls to the unread and for
+#: the orderer's questions, then the personnummer go (``inkorg-kit purge``).
+DEFAULT_RETENTION_DAYS = 90
+#: The longest retention a campaign may ask for: ten years is beyond any follow-up.
+MAX_RETENTION_DAYS = 3650
 
 Category = Literal[
     "kallelse",
@@ -182,9 +190,17 @@ class _Block(BaseModel):
 class Orderer(_Block):
     """Who ordered the campaign and answers questions about it (seed 000: "beställare")."""
 
-    name: Text = Field(description="the orderer's / contact person's name")
-    email: OptText = Field(None, description="the orderer's e-mail address")
-    phone: OptText = Field(None, description="the orderer's phone number")
+    name: Text = Field(
+        description="the orderer's / contact person's name", examples=["Karin Lindqvist"]
+    )
+    email: OptText = Field(
+        None,
+        description="the orderer's e-mail address",
+        examples=["karin.lindqvist@solbacka.example"],
+    )
+    phone: OptText = Field(
+        None, description="the orderer's phone number", examples=["08-465 004 21"]
+    )
 
     @field_validator("email")
     @classmethod
@@ -203,20 +219,30 @@ class Orderer(_Block):
 class Sender(_Block):
     """The person responsible for the message (seed 000: "ansvarig avsändare")."""
 
-    name: Text = Field(description="name of the responsible sender")
-    title: Text = Field(description="the responsible sender's title, e.g. 'Verksamhetschef'")
-    organisation: Text = Field(description="the responsible sender's organisation")
+    name: Text = Field(description="name of the responsible sender", examples=["Johan Ekström"])
+    title: Text = Field(
+        description="the responsible sender's title, e.g. 'Verksamhetschef'",
+        examples=["Verksamhetschef"],
+    )
+    organisation: Text = Field(
+        description="the responsible sender's organisation",
+        examples=["Vårdcentralen Solbacka, Region Exempel"],
+    )
 
 
 class Unit(_Block):
     """The unit the message is sent from; residents see it as the sender (seed 003)."""
 
-    name: OptText = Field(description="name of the sending unit (mottagning/vårdenhet)")
+    name: OptText = Field(
+        description="name of the sending unit (mottagning/vårdenhet)",
+        examples=["Vårdcentralen Solbacka"],
+    )
     hsa_id: OptText = Field(
         description=(
             f"the sending unit's HSA-id: SE + 10-digit organisation number + '-' + letters/digits,"
             f" e.g. {HSA_ID_EXAMPLE}"
-        )
+        ),
+        examples=[HSA_ID_EXAMPLE],
     )
 
     @field_validator("hsa_id")
@@ -234,21 +260,46 @@ class Unit(_Block):
 class Message(_Block):
     """What the resident reads: the four things every message must state (seed 003)."""
 
-    title: Text = Field(description="the message title residents see in their inbox")
-    purpose: OptText = Field(description="say why the message is sent")
-    answer_use: OptText = Field(
-        description="say how any answers will be used (or that the message cannot be answered)"
+    title: Text = Field(
+        description="the message title residents see in their inbox",
+        examples=["Dags för blodtryckskontroll"],
     )
-    contact: OptText = Field(description="say where residents turn with questions")
+    purpose: OptText = Field(
+        description="say why the message is sent",
+        examples=[
+            "Du har en diagnos för högt blodtryck och har varit hos oss det senaste året."
+            " Vi erbjuder dig en kontroll av blodtrycket hos distriktssköterskan."
+        ],
+    )
+    answer_use: OptText = Field(
+        description="say how any answers will be used (or that the message cannot be answered)",
+        examples=[
+            "Svara med vilka dagar som passar dig. Ditt svar läses bara av vårdcentralens"
+            " personal och används för att boka din tid."
+        ],
+    )
+    contact: OptText = Field(
+        description="say where residents turn with questions",
+        examples=["Vårdcentralen Solbacka, telefon 08-465 004 20, vardagar 08.00–16.00."],
+    )
     template: Annotated[
         Literal["information", "questions"],
         BeforeValidator(one_of(TEMPLATES, "message template")),
-    ] = Field(description="'information' (cannot be answered) or 'questions' (can be answered)")
+    ] = Field(
+        description="'information' (cannot be answered) or 'questions' (can be answered)",
+        examples=["questions"],
+    )
     close_after_days: int | None = Field(
-        None, ge=1, le=365, description="days before unanswered cases close (question templates)"
+        None,
+        ge=1,
+        le=365,
+        description="days before unanswered cases close (question templates)",
+        examples=[14],
     )
     approved_by: OptText = Field(
-        None, description="the communicator who approved title and text (seed 000)"
+        None,
+        description="the communicator who approved title and text (seed 000)",
+        examples=["Maria Sjöberg, kommunikatör"],
     )
     answer_form: OptText = Field(
         None,
@@ -256,6 +307,7 @@ class Message(_Block):
             "for question templates: the form that collects the answers, one that meets the law"
             " on sensitive personal data, e.g. 'Personalverktygets mall med frågor' (seed 003)"
         ),
+        examples=["Personalverktygets mall med frågor"],
     )
     accessibility_checked: OptText = Field(
         None,
@@ -263,6 +315,7 @@ class Message(_Block):
             "who checked that the text (and any attachments) meet accessibility law, e.g."
             " 'Maria Sjöberg, kommunikatör, mot 1177:s skrivregler' (seed 003)"
         ),
+        examples=["Maria Sjöberg, kommunikatör, mot 1177:s skrivregler"],
     )
 
     @model_validator(mode="after")
@@ -289,13 +342,18 @@ class Relation(_Block):
         description=(
             "established_contact, screening, vaccination, region_wide, or none"
             " (the relation between unit and residents, or the exemption that applies)"
-        )
+        ),
+        examples=["established_contact"],
     )
     inera_approval_ref: OptText = Field(
-        None, description="Inera's approval reference (required for region_wide)"
+        None,
+        description="Inera's approval reference (required for region_wide)",
+        examples=["Inera 2027-0042"],
     )
     patient_agreement: Annotated[str | None, BeforeValidator(_agreement)] = Field(
-        None, description="how patients agreed to take part (for surveys and PROM/PREM)"
+        None,
+        description="how patients agreed to take part (for surveys and PROM/PREM)",
+        examples=["Tackade ja till enkäten vid besöket"],
     )
 
 
@@ -307,7 +365,10 @@ class Sending(_Block):
         5.0, gt=0, le=240, description="minutes to import, check and send one file"
     )
     max_messages_per_day: int | None = Field(
-        None, ge=1, description="cap on messages a day, so the unit can take the replies"
+        None,
+        ge=1,
+        description="cap on messages a day, so the unit can take the replies",
+        examples=[1500],
     )
     part_size: int = Field(
         MAX_PART_SIZE,
@@ -322,7 +383,9 @@ class Followup(_Block):
     here, when the campaign loads, so a wrong key is found before anything is sent)."""
 
     other_channel: OptText = Field(
-        None, description="how residents who do not read are reached instead (letter, phone)"
+        None,
+        description="how residents who do not read are reached instead (letter, phone)",
+        examples=["Den som inte har läst meddelandet inom 7 dagar får en kallelse per brev."],
     )
     unread_after_working_hours: float = Field(
         24,
@@ -334,4 +397,19 @@ class Followup(_Block):
     status_export: StatusExportMapping = Field(
         default_factory=StatusExportMapping,
         description="column/label mapping of the status export",
+    )
+    retention_days: Annotated[int, Field(strict=True)] = Field(
+        DEFAULT_RETENTION_DAYS,
+        ge=1,
+        le=MAX_RETENTION_DAYS,
+        description=(
+            "days the run folder keeps personal data after the last follow-up (GDPR storage"
+            " limitation); then `inkorg-kit purge` deletes the target group, the recipient files"
+            " and archive, the status export, the follow-up lists and letters and the executed"
+            " notebooks, and keeps the report, manifests, funnel, check and send plan. Counted"
+            " from the newest status export behind a follow-up (`exported_at` in"
+            " followup/followup_manifest.json), because the lists of whom to reach by letter or"
+            " phone are made then and used in the weeks after; with no follow-up yet, from the"
+            " planned send start"
+        ),
     )

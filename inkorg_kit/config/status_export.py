@@ -40,7 +40,9 @@ class ExportColumns(_Model):
     sent_at: str = Field("Skickat", description="when the case was sent")
     status: str = Field("Status", description="the case status label (see labels)")
     read_at: str | None = Field("Läst", description="when the resident read it; null: none")
-    reason: str | None = Field(None, description="failure reason, if failures are rows here")
+    reason: str | None = Field(
+        None, description="failure reason, if failures are rows here", examples=["Orsak"]
+    )
 
 
 class FailedColumns(_Model):
@@ -48,23 +50,39 @@ class FailedColumns(_Model):
 
     pnr: str = Field("Personnummer", description="the resident's personnummer")
     reason: str | None = Field("Orsak", description="why the send failed; null: not given")
-    sent_at: str | None = Field(None, description="when the send was tried; null: not given")
+    sent_at: str | None = Field(
+        None, description="when the send was tried; null: not given", examples=["Försökt"]
+    )
 
 
 class ExportLabels(_Model):
     """Status labels of the sent-cases file, by meaning."""
 
-    read: tuple[str, ...] = ("Läst", "Läst av invånare")
-    unread: tuple[str, ...] = ("Oläst", "Oläst av invånare")
-    closed: tuple[str, ...] = ("Stängt", "Stängd")
-    failed: tuple[str, ...] = ("Misslyckades", "Misslyckat")
+    read: tuple[str, ...] = Field(
+        ("Läst", "Läst av invånare"), description="labels of cases the resident has read"
+    )
+    unread: tuple[str, ...] = Field(
+        ("Oläst", "Oläst av invånare"), description="labels of cases not read yet"
+    )
+    closed: tuple[str, ...] = Field(
+        ("Stängt", "Stängd"), description="labels of cases closed (read time tells if read)"
+    )
+    failed: tuple[str, ...] = Field(
+        ("Misslyckades", "Misslyckat"), description="labels of sends that failed"
+    )
 
 
 class FailureReasons(_Model):
     """Failure reason texts by meaning; any other text counts as ``other``."""
 
-    no_login: tuple[str, ...] = ("Saknar inloggning", "Saknar aktiv inloggning")
-    locked: tuple[str, ...] = ("Kontot är spärrat", "Spärrat konto")
+    no_login: tuple[str, ...] = Field(
+        ("Saknar inloggning", "Saknar aktiv inloggning"),
+        description="reasons meaning the resident has no 1177 login",
+    )
+    locked: tuple[str, ...] = Field(
+        ("Kontot är spärrat", "Spärrat konto"),
+        description="reasons meaning the resident's account is locked",
+    )
 
 
 def normalise_label(text: str) -> str:
@@ -78,20 +96,33 @@ class StatusExportMapping(_Model):
     failed_file: str | None = Field(
         "misslyckade_utskick.csv", description="failed sends; null: failures are sent-file rows"
     )
-    columns: ExportColumns = Field(default_factory=ExportColumns)
-    failed_columns: FailedColumns = Field(default_factory=FailedColumns)
-    labels: ExportLabels = Field(default_factory=ExportLabels)
-    failure_reasons: FailureReasons = Field(default_factory=FailureReasons)
+    columns: ExportColumns = Field(
+        default_factory=ExportColumns, description="column names in the sent-cases file"
+    )
+    failed_columns: FailedColumns = Field(
+        default_factory=FailedColumns, description="column names in the failed-sends file"
+    )
+    labels: ExportLabels = Field(
+        default_factory=ExportLabels, description="status labels of the sent-cases file, by meaning"
+    )
+    failure_reasons: FailureReasons = Field(
+        default_factory=FailureReasons,
+        description="failure reason texts by meaning; any other text counts as other",
+    )
     closed_without_read_time: Literal["unread", "unknown"] = Field(
         "unread", description="a closed case with no read time: unread (default) or unknown"
     )
     datetime_format: str | None = Field(
-        None, description="strftime format of the times; null: ISO-like, e.g. 2027-03-16 09:12"
+        None,
+        description="strftime format of the times; null: ISO-like, e.g. 2027-03-16 09:12",
+        examples=["%d.%m.%Y %H:%M"],
     )
     timezone: str = Field(TIME_ZONE_NAME, description="time zone of times without offset")
-    sheet: str | int | None = Field(None, description="Excel sheet (name or 0-based position)")
+    sheet: str | int | None = Field(
+        None, description="Excel sheet (name or 0-based position)", examples=["Ärenden"]
+    )
     encoding: str = Field("auto", description="text encoding of CSV files; auto-detected")
-    delimiter: str | None = Field(None, description="CSV delimiter; auto-detected")
+    delimiter: str | None = Field(None, description="CSV delimiter; auto-detected", examples=[";"])
 
     @field_validator("timezone")
     @classmethod

@@ -78,12 +78,19 @@ class SqlSource(BaseModel):
     model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)  # a URL may hold a secret
 
     url: str | None = Field(
-        None, description="database URL without a password, e.g. sqlite:///out/demo/region.sqlite"
+        None,
+        description="database URL without a password, e.g. sqlite:///out/demo/region.sqlite",
+        examples=["sqlite:///region.sqlite"],
     )
     url_env: str | None = Field(
-        None, description="name of an environment variable holding the database URL"
+        None,
+        description="name of an environment variable holding the database URL",
+        examples=["INKORG_DB_URL"],
     )
-    query: str = Field(description="SQL that returns one row per care contact")
+    query: str = Field(
+        description="SQL that returns one row per care contact",
+        examples=["SELECT personnummer, unit_hsa_id, icd10, contact_date FROM contacts"],
+    )
 
     @field_validator("url")
     @classmethod
@@ -161,10 +168,16 @@ class AgeRange(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    min: int | None = Field(None, ge=0, le=130, description="lowest age in whole years, e.g. 40")
-    max: int | None = Field(None, ge=0, le=130, description="highest age in whole years, e.g. 74")
+    min: int | None = Field(
+        None, ge=0, le=130, description="lowest age in whole years, e.g. 40", examples=[40]
+    )
+    max: int | None = Field(
+        None, ge=0, le=130, description="highest age in whole years, e.g. 74", examples=[74]
+    )
     at: dt.date | None = Field(
-        None, description="the date ages are counted at, YYYY-MM-DD (default: the send date)"
+        None,
+        description="the date ages are counted at, YYYY-MM-DD (default: the send date)",
+        examples=["2027-03-16"],
     )
 
     @model_validator(mode="before")
@@ -219,27 +232,55 @@ class TargetSpec(BaseModel):
         description=(
             "extract file (csv/txt/xlsx/parquet), or an SQL block {url_env: NAME, query: SQL}"
         ),
+        examples=["extract.xlsx"],
     )
-    pnr_column: str = Field("personnummer", description="column holding personnummer")
-    unit_column: str = Field("unit_hsa_id", description="column with the unit's HSA-id")
-    diagnosis_column: str = Field("icd10", description="column with ICD-10 codes")
-    contact_date_column: str = Field("contact_date", description="column with contact dates")
+    pnr_column: str = Field(
+        "personnummer", description="column holding personnummer", examples=["Personnummer"]
+    )
+    unit_column: str = Field(
+        "unit_hsa_id", description="column with the unit's HSA-id", examples=["Vårdenhet HSA-id"]
+    )
+    diagnosis_column: str = Field(
+        "icd10", description="column with ICD-10 codes", examples=["Diagnoskod"]
+    )
+    contact_date_column: str = Field(
+        "contact_date", description="column with contact dates", examples=["Besöksdatum"]
+    )
     age: AgeRange | None = Field(
         None, description="age range {min: 40, max: 74} in whole years (optionally at: a date)"
     )
     sex: str | None = Field(
-        None, description="F (kvinnor/women) or M (män/men): legal sex from the personnummer"
+        None,
+        description="F (kvinnor/women) or M (män/men): legal sex from the personnummer",
+        examples=["F"],
     )
-    units: list[str] = Field(default_factory=list, description="HSA-ids of sending units")
-    diagnosis_prefixes: list[str] = Field(default_factory=list, description="ICD-10 prefixes")
+    units: list[str] = Field(
+        default_factory=list,
+        description="HSA-ids of sending units",
+        examples=[["SE2321000032-ABC123"]],
+    )
+    diagnosis_prefixes: list[str] = Field(
+        default_factory=list, description="ICD-10 prefixes", examples=[["I10", "E11"]]
+    )
     last_contact_within_days: int | None = Field(
-        None, ge=1, description="days back from the send date to the latest contact, e.g. 540"
+        None,
+        ge=1,
+        description="days back from the send date to the latest contact, e.g. 540",
+        examples=[540],
     )
     last_contact_between: tuple[dt.date, dt.date] | None = Field(
-        None, description="two dates [first, last], e.g. ['2026-01-01', '2026-12-31']"
+        None,
+        description="two dates [first, last], e.g. ['2026-01-01', '2026-12-31']",
+        examples=[["2026-01-01", "2026-12-31"]],
     )
-    include_lists: list[str] = Field(default_factory=list, description="files: keep only these")
-    exclude_lists: list[str] = Field(default_factory=list, description="files: drop these")
+    include_lists: list[str] = Field(
+        default_factory=list,
+        description="files: keep only these",
+        examples=[["lists/include.csv"]],
+    )
+    exclude_lists: list[str] = Field(
+        default_factory=list, description="files: drop these", examples=[["lists/exclude.csv"]]
+    )
     exclude_deceased: bool = Field(
         True, description="drop deceased people (needs deceased_column or deceased_lists)"
     )
@@ -252,25 +293,42 @@ class TargetSpec(BaseModel):
         True, description="drop residents who opted out (needs opted_out_column or opted_out_lists)"
     )
     frequency_cap_days: int | None = Field(
-        None, ge=1, description="drop anyone messaged by an earlier campaign within N days"
+        None,
+        ge=1,
+        description="drop anyone messaged by an earlier campaign within N days",
+        examples=[90],
     )
     earlier_runs: str | None = Field(
-        None, description="folder holding earlier campaigns' run folders (for the cap), e.g. out"
+        None,
+        description="folder holding earlier campaigns' run folders (for the cap), e.g. out",
+        examples=["out"],
     )
     # Where the exclusion flags come from: a column of the extract and/or list files.
-    deceased_column: str = Field("deceased", description="column flagging deceased people")
+    deceased_column: str = Field(
+        "deceased", description="column flagging deceased people", examples=["Avliden"]
+    )
     protected_identity_column: str = Field(
-        "protected_identity", description="column flagging protected identity"
+        "protected_identity",
+        description="column flagging protected identity",
+        examples=["Skyddad identitet"],
     )
     opted_out_column: str = Field(
-        "opted_out", description="column flagging residents who opted out of messages"
+        "opted_out",
+        description="column flagging residents who opted out of messages",
+        examples=["Avböjt meddelanden"],
     )
-    deceased_lists: list[str] = Field(default_factory=list, description="files: deceased")
+    deceased_lists: list[str] = Field(
+        default_factory=list, description="files: deceased", examples=[["lists/deceased.csv"]]
+    )
     protected_identity_lists: list[str] = Field(
-        default_factory=list, description="files: people with protected identity"
+        default_factory=list,
+        description="files: people with protected identity",
+        examples=[["lists/protected_identity.csv"]],
     )
     opted_out_lists: list[str] = Field(
-        default_factory=list, description="files: residents who opted out"
+        default_factory=list,
+        description="files: residents who opted out",
+        examples=[["lists/opted_out.csv"]],
     )
     allow_samordningsnummer: bool = Field(
         True, description="accept samordningsnummer (coordination numbers) as recipients"

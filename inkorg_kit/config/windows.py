@@ -87,16 +87,24 @@ class SendWindows(BaseModel):
 
     timezone: str = Field(TIME_ZONE_NAME, description="IANA time zone of the send window")
     weekdays: tuple[int, ...] = Field(
-        (0, 1, 2, 3, 4), description="allowed weekdays, 0 = Monday; names like 'mon' also work"
+        (0, 1, 2, 3, 4),
+        description="allowed weekdays, 0 = Monday; names like 'mon' also work",
+        examples=[["mon", "tue", "wed", "thu", "fri"]],
     )
     start: dt.time = Field(dt.time(8, 0), description="first minute of the window, local time")
     end: dt.time = Field(dt.time(17, 0), description="end of the window (exclusive), local time")
     lunch_break: Annotated[
         tuple[dt.time, dt.time] | None,
-        Field(None, description="a pause inside the window, e.g. ['12:00', '13:00']"),
+        Field(
+            None,
+            description="a pause inside the window, e.g. ['12:00', '13:00']",
+            examples=[["12:00", "13:00"]],
+        ),
     ]
     blocked_dates: tuple[dt.date, ...] = Field(
-        (), description="extra dates with no sending (e.g. a clinic's closed days)"
+        (),
+        description="extra dates with no sending (e.g. a clinic's closed days)",
+        examples=[["2027-04-06"]],
     )
     public_holidays: bool = Field(True, description="block Swedish public holidays")
     block_eves: bool = Field(True, description="block midsommarafton, julafton and nyårsafton too")
@@ -104,6 +112,7 @@ class SendWindows(BaseModel):
         (),
         description="closed dates with a reason, e.g. {2026-03-05: Personaldag}; "
         "shown as 'Stängt: Personaldag'. These dates are blocked too.",
+        examples=[{"2027-03-05": "Personaldag"}],
     )
 
     @field_validator("start", "end", mode="before")

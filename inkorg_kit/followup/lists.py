@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io as stdio
 import json
 import os
 import shutil
@@ -26,11 +25,12 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from inkorg_kit import recipients
-from inkorg_kit._files import ensure_private_dir, write_private_bytes, write_private_text
+from inkorg_kit._files import ensure_private_dir, write_private_text
 from inkorg_kit.config.windows import SendWindows
 from inkorg_kit.followup.codes import FAILURE_LABELS, OUTCOME_LABELS
 from inkorg_kit.followup.reconcile import Outcomes
 from inkorg_kit.hours.working import working_hours_between
+from inkorg_kit.io.people_csv import write_people_csv
 from inkorg_kit.run import RunFolder
 from inkorg_kit.vocab import MAX_PART_SIZE
 
@@ -339,10 +339,7 @@ def write_followup_lists(
         pl.col("file_name").alias("fil"),
         pl.col("unit").alias("enhet"),
     )
-    buffer = stdio.StringIO()
-    letters.write_csv(buffer, separator=";", line_terminator="\r\n")
-    data = ("\ufeff" + buffer.getvalue()).encode("utf-8")
-    write_private_bytes(letters_path, data)
+    data = write_people_csv(letters, letters_path).read_bytes()
     manifest = {
         "campaign": campaign,
         "exported_at": created,

@@ -224,7 +224,7 @@ def reconcile(
     if target is None and run_dir is not None:
         target = load_target(run_dir)
     if campaign is None and run_dir is not None:
-        campaign = read_manifest(run_dir).get("campaign")
+        campaign = read_manifest(run_dir)["campaign"]
 
     people = _export_people(export).with_columns(pl.lit(True).alias("in_export"))
     files = recipients.select(

@@ -20,12 +20,13 @@ from typing import Any
 
 from inkorg_kit._files import write_private_text
 from inkorg_kit.config.campaign import Campaign, load_campaign
-from inkorg_kit.errors import CampaignError
+from inkorg_kit.errors import CampaignError, InkorgError
 from inkorg_kit.guidelines.override import Override, error_keys, reason_text
 from inkorg_kit.guidelines.report import CheckReport, stored_override
 from inkorg_kit.guidelines.rules import RULES
 from inkorg_kit.privacy import mask_in_text
 from inkorg_kit.run import RunFolder
+from inkorg_kit.run.io import load_json
 
 __all__ = [
     "check",
@@ -118,10 +119,10 @@ def recorded_overrides(
         return []
     run = RunFolder(run_dir)
     found = [stored_override(run.path("campaign_check_json"), report)]
-    own = run.path("recipients_override")
-    if own.is_file():
-        with contextlib.suppress(ValueError, KeyError, TypeError):  # then recorded anew
-            found.append(Override.from_dict(json.loads(own.read_text(encoding="utf-8"))))
+    if run.exists("recipients_override"):
+        with contextlib.suppress(InkorgError):  # not what step 02 writes: then recorded anew
+            record = load_json(run, "recipients_override")
+            found.append(Override.from_dict(record.model_dump()))
     return [o for o in found if o is not None and o.campaign == report.campaign]
 
 

@@ -15,7 +15,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 
@@ -24,7 +24,10 @@ from inkorg_kit.errors import CampaignError
 from inkorg_kit.guidelines.findings import STATUS_LABELS, Finding
 from inkorg_kit.guidelines.override import Override, reason_problem, reason_text
 from inkorg_kit.guidelines.sources import Guideline
+from inkorg_kit.io.people_csv import write_people_csv
 from inkorg_kit.run import ARTEFACTS, RunFolder
+from inkorg_kit.run.io import load_json_file
+from inkorg_kit.run.schemas import CampaignCheckRecord
 from inkorg_kit.vocab import TIME_ZONE
 
 __all__ = ["REPORT_FILES", "CheckReport", "now", "stored_override"]
@@ -129,20 +132,21 @@ class CheckReport:
     def from_json(cls, path: str | os.PathLike[str]) -> CheckReport:
         """Read a report written by :meth:`to_json` (e.g. by notebook 00 into the run folder)."""
         path = Path(path)
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
+        if not path.is_file():
             raise CampaignError(
                 f"{path}: no campaign check report; run notebook 00_campaign_check first",
                 source=str(path),
-            ) from None
-        override = data.get("override")
+            )
+        # validated (CampaignCheckRecord): a report that is not what step 00 writes is an
+        # InkorgError naming the file and the key
+        record = cast(CampaignCheckRecord, load_json_file(path, "campaign_check_json"))
+        override = record.override
         return cls(
-            campaign=data["campaign"],
-            title=data["title"],
-            findings=tuple(Finding.from_dict(f) for f in data["findings"]),
-            checked_at=data["checked_at"],
-            override=Override.from_dict(override) if override else None,
+            campaign=record.campaign,
+            title=record.title,
+            findings=tuple(Finding.from_dict(f.model_dump()) for f in record.findings),
+            checked_at=record.checked_at,
+            override=Override.from_dict(override.model_dump()) if override else None,
         )
 
     def to_markdown(self) -> str:
@@ -174,9 +178,9 @@ class CheckReport:
         return "\n".join(lines) + "\n"
 
     def to_csv(self, path: str | os.PathLike[str]) -> Path:
-        """The table as CSV (UTF-8 with BOM, so Excel shows å, ä, ö)."""
-        buffer = self.to_frame().write_csv()
-        return write_private_text(path, "\ufeff" + buffer)
+        """The table as CSV for Swedish Excel (:func:`~inkorg_kit.io.people_csv.write_people_csv`:
+        UTF-8 with BOM, ``;``, CRLF)."""
+        return write_people_csv(self.to_frame(), path)
 
     def write(
         self, run_dir: str | os.PathLike[str], *, override_reason: str | None = None
@@ -189,7 +193,7 @@ class CheckReport:
         on guideline errors or a thin reason: the analyst gets the checklist either way. Call
         :meth:`require_ok` afterwards to stop the run.
         """
-        run = RunFolder(ensure_private_dir(run_dir), self.campaign)
+        run = RunFolder(ensure_private_dir(run_dir, tighten=True), self.campaign)
         reason = reason_text(override_reason)
         if self.errors and reason and reason_problem(reason) is None:
             self._record_override(reason)

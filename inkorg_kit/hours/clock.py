@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import polars as pl
 
+from inkorg_kit.config.assumptions import Rhythm
 from inkorg_kit.errors import ScheduleError
 from inkorg_kit.hours.holidays import days_off
 from inkorg_kit.hours.parse import parse_datetime
@@ -65,20 +66,20 @@ class ActiveClock:
     cumulative: np.ndarray  # active hours since grid[0]
 
     @classmethod
-    def spanning(cls, rhythm: Any, starts: Sequence[Any], hours: float) -> ActiveClock:
+    def spanning(cls, rhythm: Rhythm, starts: Sequence[Any], hours: float) -> ActiveClock:
         """A clock from the first of ``starts`` to ``hours`` after the last."""
         zone = ZoneInfo(rhythm.timezone)
         t = epoch_hours([as_datetime(s, zone) for s in starts])
         return cls.between(rhythm, float(t.min()), float(t.max() + hours))
 
     @classmethod
-    def around(cls, rhythm: Any, first: dt.datetime, last: dt.datetime) -> ActiveClock:
+    def around(cls, rhythm: Rhythm, first: dt.datetime, last: dt.datetime) -> ActiveClock:
         """A clock from a day before ``first`` to two days after ``last`` (for follow-up)."""
         span = max((last - first).total_seconds() / 3600, 0.0) + 48
         return cls.spanning(rhythm, [first - dt.timedelta(hours=24)], span)
 
     @classmethod
-    def between(cls, rhythm: Any, first_hour: float, last_hour: float) -> ActiveClock:
+    def between(cls, rhythm: Rhythm, first_hour: float, last_hour: float) -> ActiveClock:
         """A clock from ``first_hour`` to ``last_hour`` (epoch hours, UTC)."""
         first, last = math.floor(first_hour), math.ceil(last_hour) + 1
         grid = np.arange(first, last + 1, dtype=np.int64)

@@ -17,12 +17,23 @@ import polars as pl
 from inkorg_kit import pnr
 from inkorg_kit.io.detect import looks_like_number
 from inkorg_kit.io.messages import TODO_EMPTY, first_line, input_error, quoted_names
-from inkorg_kit.io.plan import BARE_COLUMN, Plan, clean_names
+from inkorg_kit.io.plan import BARE_COLUMN, HEADER_SCAN_ROWS, Plan, clean_names, find_header
 
 __all__ = ["excel_plan"]
 
 
-def excel_plan(file: Path, sheet: str | int | None) -> Plan:
+def excel_plan(
+    file: Path,
+    sheet: str | int | None,
+    header_row: int | None = None,
+    wanted: str | None = None,
+) -> Plan:
+    """Open a sheet far enough to know its header row and columns.
+
+    The header is row ``header_row`` (1-based, as Excel shows it) when given; else the first
+    row that names a personnummer column (or ``wanted``), below any title rows; else the first
+    row that is not blank. Row numbers count from the sheet's row 1, blank rows included.
+    """
     import fastexcel
 
     try:
@@ -35,17 +46,43 @@ def excel_plan(file: Path, sheet: str | int | None) -> Plan:
         ) from None
     names = reader.sheet_names
     index = _sheet_index(file, names, sheet)
-    first = reader.load_sheet(index, header_row=None, n_rows=1, dtypes="string").to_polars()
-    if first.height == 0 or first.width == 0:
+    top = reader.load_sheet(
+        index, header_row=None, skip_rows=0, n_rows=HEADER_SCAN_ROWS, dtypes="string"
+    ).to_polars()
+    rows = [list(row) for row in top.iter_rows()]
+    filled = [i for i, row in enumerate(rows) if any(_text(c) for c in row)]
+    if top.width == 0 or not filled:
         raise input_error(file, f"sheet '{names[index]}' is empty", TODO_EMPTY)
-    bare = first.width == 1 and looks_like_number(first.item(0, 0) or "")
+    shown = [" | ".join(_text(c) for c in row).strip(" |") for row in rows]
+    found = True
+    if header_row is not None:
+        if header_row - 1 not in filled:
+            raise input_error(
+                file,
+                f"the header row is set to {header_row}, but row {header_row} of sheet"
+                f" '{names[index]}' is blank or below the first {HEADER_SCAN_ROWS} rows",
+                "Set the header row to the row that names the columns (1 = the first row)",
+                row=header_row,
+            )
+        head = header_row - 1
+    else:
+        head = find_header(rows, wanted)
+        if head is None:
+            found = False
+            head = filled[0]
+    first = [_text(c) for c in rows[filled[0]]]
+    bare = not found and top.width == 1 and looks_like_number(first[0])
     header_options: dict[str, Any] = (
-        {"header_row": None, "column_names": [BARE_COLUMN]} if bare else {}
+        {"header_row": None, "skip_rows": 0, "column_names": [BARE_COLUMN]}
+        if bare
+        else {"header_row": head}
     )
     raw = (
         [BARE_COLUMN]
         if bare
-        else reader.load_sheet(index, n_rows=1, dtypes="string").to_polars().columns
+        else reader.load_sheet(index, n_rows=1, dtypes="string", **header_options)
+        .to_polars()
+        .columns
     )
 
     def load(indices: list[int] | None, pnr_names: set[str]) -> pl.DataFrame:
@@ -65,7 +102,20 @@ def excel_plan(file: Path, sheet: str | int | None) -> Plan:
             frame = frame.with_columns(pl.coalesce(digits, frame[name]).alias(name))
         return frame
 
-    return Plan(file, "excel", raw, load)
+    return Plan(
+        file,
+        "excel",
+        raw,
+        load,
+        1 if bare else head + 2,
+        header_row=None if bare else head + 1,
+        header_found=found,
+        top_rows=shown,
+    )
+
+
+def _text(cell: object) -> str:
+    return "" if cell is None else str(cell).strip()
 
 
 def _sheet_index(file: Path, names: list[str], sheet: str | int | None) -> int:

@@ -13,19 +13,24 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from inkorg_kit import pnr
 from inkorg_kit.errors import InkorgError
 
 __all__ = [
+    "PYTHON_KEYS",
     "TODO_COLUMNS",
     "TODO_EMPTY",
     "TODO_ENCODING",
     "InputError",
+    "SettingKeys",
+    "TruncatedInputWarning",
     "first_line",
     "input_error",
     "quoted_names",
     "scrub",
+    "top_rows_text",
 ]
 
 _LONG_DIGITS = re.compile(r"\d(?:[\d \-+\u00a0\u2010-\u2015\u2212]*\d)?")
@@ -37,6 +42,19 @@ TODO_ENCODING = (
 )
 TODO_EMPTY = "Check that the export finished and that this is the right file"
 TODO_COLUMNS = "Pass the column name exactly as the file writes it, or fix the file's header"
+
+
+@dataclass(frozen=True)
+class SettingKeys:
+    """How the reader's caller names its settings in messages: a campaign's YAML keys
+    (``target.pnr_column``) or a function's arguments (``column=``)."""
+
+    column: str  # the personnummer column
+    header_row: str  # the row of the header
+
+
+#: The settings as :func:`~inkorg_kit.io.read_table`'s keyword arguments.
+PYTHON_KEYS = SettingKeys(column="pass column=", header_row="pass header_row=")
 
 
 class InputError(InkorgError):
@@ -63,6 +81,12 @@ class InputError(InkorgError):
         self.column = column
         self.missing = tuple(scrub(name) for name in missing)
         self.found = tuple(scrub(name) for name in found)
+
+
+class TruncatedInputWarning(UserWarning):
+    """A text file that ends in the middle of its last value: that row is rejected as
+    ``truncated`` (see :data:`inkorg_kit.pnr.TRUNCATED_MARK`); the message says which file and
+    line, in Swedish, with the value masked."""
 
 
 def input_error(
@@ -108,3 +132,13 @@ def quoted_names(columns: Iterable[str]) -> str:
 def first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return scrub(text[0]) if text else type(exc).__name__
+
+
+def top_rows_text(rows: Sequence[str], limit: int = 6) -> str:
+    """The first rows of a file that are not blank, masked: ``line 1: 'Rapport: …'; …``."""
+    shown = [
+        f"line {number}: '{scrub(text.strip()[:80])}'"
+        for number, text in enumerate(rows, start=1)
+        if text.strip()
+    ]
+    return "; ".join(shown[:limit]) or "(none)"

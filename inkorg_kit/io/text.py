@@ -6,11 +6,19 @@ UTF-8 file goes straight from its path to polars with ``infer_schema=False``; on
 256 KiB are read in Python, to find the layout. Other encodings (and CR-only line endings) are
 decoded in Python once and handed to polars as UTF-8 bytes. When polars refuses a file, a
 second pass (on that error path only) finds the line: too many fields, or an open quote.
+
+A file that does not end in a newline may have been cut short (a copy that stopped, a file
+saved while still being written): when the personnummer column is its last column and its last
+value has fewer digits than is typical of the values before it, that value is marked
+(:data:`inkorg_kit.pnr.TRUNCATED_MARK`) so that :func:`inkorg_kit.pnr.clean` rejects the row as
+``truncated`` instead of reading the cut digits as another number, and a
+:class:`~inkorg_kit.io.messages.TruncatedInputWarning` names the file and line.
 """
 
 from __future__ import annotations
 
 import csv
+import warnings
 from collections.abc import Callable
 from io import StringIO
 from pathlib import Path
@@ -18,9 +26,16 @@ from typing import TextIO
 
 import polars as pl
 
+from inkorg_kit import pnr
 from inkorg_kit.io.detect import maybe_utf8
-from inkorg_kit.io.messages import TODO_EMPTY, InputError, first_line, input_error
-from inkorg_kit.io.plan import BARE_COLUMN, Plan
+from inkorg_kit.io.messages import (
+    TODO_EMPTY,
+    InputError,
+    TruncatedInputWarning,
+    first_line,
+    input_error,
+)
+from inkorg_kit.io.plan import BARE_COLUMN, Plan, clean_names
 from inkorg_kit.io.text_layout import (
     UNIT_SEPARATOR,
     Layout,
@@ -37,7 +52,13 @@ __all__ = ["read_csv", "text_header", "text_plan"]
 _HEAD_BYTES = 1 << 18  # read in Python to sniff; polars reads the whole file
 
 
-def text_plan(file: Path, encoding: str, delimiter: str | None) -> Plan:
+def text_plan(
+    file: Path,
+    encoding: str,
+    delimiter: str | None,
+    header_row: int | None = None,
+    wanted: str | None = None,
+) -> Plan:
     check_delimiter(delimiter)
     enc = encoding_name(encoding)
     size = file.stat().st_size
@@ -56,30 +77,59 @@ def text_plan(file: Path, encoding: str, delimiter: str | None) -> Plan:
         except UnicodeDecodeError:
             utf8 = False
     if not utf8:
-        return _decoded_plan(file, file.read_bytes(), enc, delimiter)
+        return _decoded_plan(file, file.read_bytes(), enc, delimiter, header_row, wanted)
 
-    layout = find_layout(file, head_text, complete, delimiter)
+    layout = find_layout(file, head_text, complete, delimiter, header_row, wanted)
     raw = text_header(file, str(file), layout)
 
-    def load(indices: list[int] | None, _pnr: set[str]) -> pl.DataFrame:
+    def load(indices: list[int] | None, pnr_names: set[str]) -> pl.DataFrame:
         try:
-            return read_csv(str(file), layout, indices)
+            frame = read_csv(str(file), layout, indices)
         except pl.exceptions.PolarsError as exc:
             if "utf-8" not in str(exc).lower():
                 raise _csv_error(file, exc, layout, len(raw), _utf8_lines(file)) from None
+        else:
+            if _ends_in_newline(file):
+                return frame
+            return _mark_truncated_last(frame, file, layout, raw, indices, pnr_names)
         # Valid UTF-8 at the start, not further on: decode in Python (cp1252, or say where).
-        slow = _decoded_plan(file, file.read_bytes(), enc, delimiter)
-        wanted = None if indices is None else [slow.raw_columns.index(raw[i]) for i in indices]
-        return slow.load(wanted, _pnr)
+        slow = _decoded_plan(file, file.read_bytes(), enc, delimiter, header_row, wanted)
+        kept = None if indices is None else [slow.raw_columns.index(raw[i]) for i in indices]
+        return slow.load(kept, pnr_names)
 
-    return Plan(file, "text", raw, load, first_line_of_data(layout))
+    return _plan(file, raw, load, layout)
 
 
 def _utf8_lines(file: Path) -> Callable[[], TextIO]:
     return lambda: open(file, encoding="utf-8-sig", errors="replace", newline="")
 
 
-def _decoded_plan(file: Path, data: bytes, enc: str | None, delimiter: str | None) -> Plan:
+def _plan(
+    file: Path,
+    raw: list[str],
+    load: Callable[[list[int] | None, set[str]], pl.DataFrame],
+    layout: Layout,
+) -> Plan:
+    return Plan(
+        file,
+        "text",
+        raw,
+        load,
+        first_line_of_data(layout),
+        header_row=None if layout.bare else layout.skip_lines + 1,
+        header_found=layout.header_found,
+        top_rows=layout.top_lines,
+    )
+
+
+def _decoded_plan(
+    file: Path,
+    data: bytes,
+    enc: str | None,
+    delimiter: str | None,
+    header_row: int | None = None,
+    wanted: str | None = None,
+) -> Plan:
     """Decode in Python (non-UTF-8 input, CR-only line endings), then let polars read the
     UTF-8 bytes."""
     text = decode(file, data, enc)
@@ -91,7 +141,7 @@ def _decoded_plan(file: Path, data: bytes, enc: str | None, delimiter: str | Non
     complete = len(head_text) == len(text)
     if not complete:
         head_text = head_text[: head_text.rfind("\n") + 1]
-    layout = find_layout(file, head_text, complete, delimiter)
+    layout = find_layout(file, head_text, complete, delimiter, header_row, wanted)
     source = text.encode("utf-8")
     del text
     raw = text_header(file, source, layout)
@@ -99,13 +149,68 @@ def _decoded_plan(file: Path, data: bytes, enc: str | None, delimiter: str | Non
     def lines() -> TextIO:
         return StringIO(source.decode("utf-8"), newline="")
 
-    def load(indices: list[int] | None, _pnr: set[str]) -> pl.DataFrame:
+    def load(indices: list[int] | None, pnr_names: set[str]) -> pl.DataFrame:
         try:
-            return read_csv(source, layout, indices)
+            frame = read_csv(source, layout, indices)
         except pl.exceptions.PolarsError as exc:
             raise _csv_error(file, exc, layout, len(raw), lines) from None
+        if source.endswith((b"\n", b"\r")):
+            return frame
+        return _mark_truncated_last(frame, file, layout, raw, indices, pnr_names)
 
-    return Plan(file, "text", raw, load, first_line_of_data(layout))
+    return _plan(file, raw, load, layout)
+
+
+def _ends_in_newline(file: Path) -> bool:
+    with open(file, "rb") as handle:
+        handle.seek(-1, 2)  # the file is not empty: open_plan refuses that first
+        return handle.read(1) in (b"\n", b"\r")
+
+
+def _mark_truncated_last(
+    frame: pl.DataFrame,
+    file: Path,
+    layout: Layout,
+    raw: list[str],
+    indices: list[int] | None,
+    pnr_names: set[str],
+) -> pl.DataFrame:
+    """``frame`` (read from a text file that does not end in a newline) with its last
+    personnummer value marked as cut short, and a warning, when it looks cut short.
+
+    It looks cut short when the file's last column holds personnummer (a one-column file, or
+    the column asked for as personnummer) and its last value has fewer digits than the median
+    of the values before it that have digits: 19930815238 after a column of 12-digit numbers.
+    """
+    last = len(raw) - 1
+    if frame.height < 2 or not (indices is None or last in indices):
+        return frame
+    if last > 0 and clean_names(raw)[last] not in pnr_names:
+        return frame
+    name = frame.columns[-1]  # polars keeps the file's order of the columns read
+    values = frame[name].cast(pl.String)
+    digits = values.str.count_matches(r"\d").fill_null(0)
+    before = digits.head(-1).filter(digits.head(-1) > 0)
+    cut = digits[-1]
+    if cut == 0 or before.is_empty():
+        return frame
+    typical = float(before.median())
+    if cut >= typical:
+        return frame
+    value = values[-1]
+    line = first_line_of_data(layout) + frame.height - 1
+    warnings.warn(
+        TruncatedInputWarning(
+            f"'{file}', rad {line}: filen slutar mitt i ett värde. Sista raden"
+            f" ({pnr.mask(value)!r}) har {cut} siffror, raderna före har {typical:g}; den avvisas"
+            " som avkortad (inte läst som ett annat nummer). Kontrollera att filen kom med"
+            " hela vägen: exportera eller kopiera den igen."
+        ),
+        stacklevel=2,
+    )
+    marked = values.clone()
+    marked.scatter(frame.height - 1, value + pnr.TRUNCATED_MARK)
+    return frame.with_columns(marked.alias(name))
 
 
 def text_header(file: Path, source: str | bytes, layout: Layout) -> list[str]:

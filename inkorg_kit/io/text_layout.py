@@ -10,11 +10,14 @@ in Python, and an undecodable byte is reported with its line and offset.
 from __future__ import annotations
 
 import codecs
-from dataclasses import dataclass
+import csv
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from inkorg_kit.io.detect import (
+    DELIMITERS,
     NEITHER,
     SEP_LINE,
     SNIFF_LINES,
@@ -24,7 +27,7 @@ from inkorg_kit.io.detect import (
     sniff,
 )
 from inkorg_kit.io.messages import TODO_EMPTY, TODO_ENCODING, InputError, input_error
-from inkorg_kit.io.plan import BARE_COLUMN
+from inkorg_kit.io.plan import BARE_COLUMN, HEADER_SCAN_ROWS, find_header
 
 __all__ = [
     "UNIT_SEPARATOR",
@@ -45,9 +48,11 @@ UNIT_SEPARATOR = "\x1f"
 @dataclass
 class Layout:
     separator: str
-    skip_lines: int
+    skip_lines: int  # lines above the header: a ``sep=`` line, title lines
     bare: bool
     shown_delimiter: str
+    header_found: bool = True  # False: no line named a personnummer column
+    top_lines: list[str] = field(default_factory=list)  # the first lines, for messages
 
 
 def encoding_name(encoding: str) -> str | None:
@@ -104,8 +109,20 @@ def undecodable(file: Path, data: bytes, exc: UnicodeDecodeError) -> InputError:
     return input_error(file, problem, TODO_ENCODING, row=line)
 
 
-def find_layout(file: Path, head_text: str, complete: bool, delimiter: str | None) -> Layout:
-    """Find the ``sep=`` line, the delimiter, and whether the file is a bare list."""
+def find_layout(
+    file: Path,
+    head_text: str,
+    complete: bool,
+    delimiter: str | None,
+    header_row: int | None = None,
+    wanted: str | None = None,
+) -> Layout:
+    """Find the ``sep=`` line, the header line (below any title lines), the delimiter, and
+    whether the file is a bare list.
+
+    The header is line ``header_row`` (1-based, as an editor shows it) when given; else the
+    first line that names a personnummer column (or ``wanted``); else the first line.
+    """
     parts = head_text.split("\n", SNIFF_LINES)
     if len(parts) > SNIFF_LINES:  # enough to sniff; the rest is polars' to read
         rest = parts.pop()
@@ -123,6 +140,26 @@ def find_layout(file: Path, head_text: str, complete: bool, delimiter: str | Non
                 "Save the file with ';', ',' or tab as the delimiter",
                 row=1,
             )
+    top = raw_lines[skip : skip + HEADER_SCAN_ROWS]
+    found = True
+    if header_row is not None:
+        outside = not skip < header_row <= len(raw_lines)
+        if outside or not raw_lines[header_row - 1].strip():
+            problem = "not among the file's first lines" if outside else "blank"
+            raise input_error(
+                file,
+                f"the header row is set to {header_row}, but line {header_row} is {problem}",
+                "Set the header row to the line that names the columns (1 = the first line)",
+                row=header_row,
+            )
+        skip = header_row - 1
+    else:
+        candidates = [delimiter] if delimiter else [separator] if separator else DELIMITERS
+        index = find_header([_cells(line, candidates) for line in top], wanted)
+        if index is not None:
+            skip += index
+        else:
+            found = False
     body = "\n".join(raw_lines[skip:])
     records = [line for line in plain_lines(body) if line.strip()]  # quoted newlines joined
     if not records:
@@ -133,17 +170,31 @@ def find_layout(file: Path, head_text: str, complete: bool, delimiter: str | Non
         separator = sniff(body)
     first_raw = next(line for line in raw_lines[skip:] if line.strip())
     one_column = separator is None or records[0].count(separator) == 0
-    bare = one_column and looks_like_number(first_raw)
+    bare = not found and one_column and looks_like_number(first_raw)
     if complete and not bare and len(records) <= 1:
         raise input_error(file, "the file is empty (a header but no rows)", TODO_EMPTY)
     shown = separator or ","
     if one_column and delimiter is None and UNIT_SEPARATOR not in head_text:
         separator = UNIT_SEPARATOR
-    return Layout(separator or ",", skip, bare, shown)
+    if not found and not bare:  # polars takes the first line that is not blank as the header
+        skip += next(i for i, line in enumerate(raw_lines[skip:]) if line.strip())
+    return Layout(separator or ",", skip, bare, shown, found, raw_lines[:HEADER_SCAN_ROWS])
+
+
+def _cells(line: str, delimiters: Sequence[str]) -> list[str]:
+    """The cells of one line, split by each delimiter in turn (quotes respected)."""
+    cells: list[str] = []
+    for candidate in delimiters:
+        try:
+            cells.extend(next(csv.reader([line], delimiter=candidate), []))
+        except csv.Error:
+            cells.append(line)
+    return cells
 
 
 def first_line_of_data(layout: Layout) -> int:
-    """After a ``sep=`` line, if any, and the header, unless the file is a bare list."""
+    """After a ``sep=`` line and title lines, if any, and the header, unless the file is a
+    bare list."""
     return layout.skip_lines + (1 if layout.bare else 2)
 
 

@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from inkorg_kit._files import atomic_private_path
-from inkorg_kit.errors import PasswordError
+from inkorg_kit.errors import InkorgError, PasswordError, RunFolderError
 from inkorg_kit.pnr import mask_in_text
 from inkorg_kit.recipients.lines import (
     LINE_BYTES,
@@ -28,7 +28,7 @@ from inkorg_kit.recipients.lines import (
     archive_path,
     sha256,
 )
-from inkorg_kit.recipients.manifest import manifest_problem, members, read_manifest
+from inkorg_kit.recipients.manifest import members, read_manifest
 from inkorg_kit.run import RunFolder
 from inkorg_kit.vocab import PASSWORD_ENV
 
@@ -119,18 +119,22 @@ def package(
     The password is read from the environment variable ``password_env``; if it is unset and
     ``prompt`` is true, it is asked for (twice) on a terminal or in JupyterLab. Under papermill
     there is no prompt: set the variable. At least 12 characters. Every file is checked against
-    the manifest before it goes in. Returns ``<run_dir>/<campaign>_recipients.7z`` (mode 0600).
+    the manifest before it goes in. The archive is written to a temporary ``.part`` file and
+    renamed into place; one left by a packaging that was killed is removed first. Returns
+    ``<run_dir>/<campaign>_recipients.7z`` (mode 0600).
     """
     import py7zr  # heavy (~0.1 s, cryptography): loaded only when an archive is made
 
     root = Path(run_dir)
-    manifest = read_manifest(root)
-    problem = manifest_problem(manifest)
-    if problem is not None:
-        raise ValueError(
+    try:
+        manifest = read_manifest(root)
+    except RunFolderError:
+        raise
+    except InkorgError as exc:  # not JSON, or not what step 02 writes (named in exc)
+        raise InkorgError(
             f"{RunFolder(root).path('manifest_json')} cannot be used:"
-            f" {mask_in_text(problem)}; run recipients.write again"
-        )
+            f" {mask_in_text(str(exc))}; run recipients.write again"
+        ) from None
     password = archive_password(password_env, prompt=prompt)
     folder = RunFolder(root).path("recipients_dir")
     payload: list[tuple[str, bytes]] = []
@@ -152,6 +156,9 @@ def package(
         payload.append((f"{manifest['campaign']}/{name}", (folder / name).read_bytes()))
 
     target = archive_path(root, manifest["campaign"])
+    # half an archive from a packaging that was killed (verify flags it): not left beside
+    for stale in target.parent.glob(f".{target.name}.*.part"):
+        stale.unlink(missing_ok=True)
     filters = [
         {"id": py7zr.FILTER_LZMA2, "preset": _LZMA_PRESET},
         {"id": py7zr.FILTER_CRYPTO_AES256_SHA256},

@@ -12,16 +12,18 @@ aggregates only). :func:`check_summary` refuses a funnel that does not add up.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 
+from inkorg_kit.errors import InkorgError
 from inkorg_kit.pnr import REASON_LABELS
 from inkorg_kit.run import RunFolder
+from inkorg_kit.run.io import load_json
+from inkorg_kit.run.schemas import TargetFunnelRecord
 
 __all__ = ["STEP_LABELS", "check_summary", "funnel_frame", "input_summary", "with_target_funnel"]
 
@@ -122,10 +124,12 @@ def with_target_funnel(
     """Prepend notebook 01's funnel when ``source`` is its target group, so the manifest counts
     from the extract's first row to the files: rejected by reason, duplicates, each filter.
 
-    Reads ``target_funnel.json`` beside ``source`` (``rows_in``, ``target_group`` and steps
-    ``rejected_<reason>``, ``duplicate`` and the named filters). Returns ``summary`` unchanged
-    when there is none, or when its ``target_group`` count is not this input's row count (the
-    funnel belongs to another version of the file).
+    Reads ``target_funnel.json`` beside ``source`` through the run-folder contract
+    (:class:`~inkorg_kit.run.schemas.TargetFunnelRecord`: ``rows_in``, ``target_group`` and
+    steps ``rejected_<reason>``, ``duplicate`` and the named filters). Returns ``summary``
+    unchanged when there is none, when it does not hold what step 01 writes, or when its
+    ``target_group`` count is not this input's row count (the funnel belongs to another
+    version of the file).
     """
     base = check_summary(summary)
     run = RunFolder(Path(source).parent)
@@ -133,14 +137,11 @@ def with_target_funnel(
     if Path(source).name != run.path("target_group").name or not path.is_file():
         return base
     try:
-        funnel = json.loads(path.read_text(encoding="utf-8"))
-        rows_in, group = int(funnel["rows_in"]), int(funnel["target_group"])
-        steps = [
-            (str(x["step"]), str(x.get("label") or x["step"]), int(x["removed"]))
-            for x in funnel["steps"]
-        ]
-    except (OSError, ValueError, KeyError, TypeError):
+        funnel = cast(TargetFunnelRecord, load_json(run, "target_funnel_json"))
+    except (OSError, InkorgError):  # unreadable, or not what step 01 writes: not vouched for
         return base
+    rows_in, group = funnel.rows_in, funnel.target_group
+    steps = [(x.step, x.label or x.step, x.removed) for x in funnel.steps]
     if group != base["input_rows"]:
         return base
     rejected = dict(base["rejected"])

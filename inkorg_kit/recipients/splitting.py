@@ -22,6 +22,7 @@ import numpy as np
 import polars as pl
 
 from inkorg_kit import pnr
+from inkorg_kit.errors import ParameterError
 from inkorg_kit.recipients.funnel import input_summary
 from inkorg_kit.recipients.lines import PNR_PATTERN
 from inkorg_kit.recipients.reading import as_polars
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from inkorg_kit.config.campaign import Campaign
 
 __all__ = [
+    "MAX_GROUPS",
     "ORDER_CHOICES",
     "Parts",
     "check_part_size",
@@ -42,6 +44,14 @@ __all__ = [
 
 #: ``order`` keywords; any other value names a column of the input.
 ORDER_CHOICES = ("pnr", "shuffle")
+#: Most distinct values a ``group_by`` column may have: a grouping is by sending unit (a region
+#: has tens to a few hundred); a column with more is a value per person, not a grouping.
+MAX_GROUPS = 1000
+
+_GROUP_INSTEAD = (
+    "group by the sending unit (e.g. its HSA-id) or another column without personal data, or"
+    " '' for no grouping"
+)
 
 
 def check_part_size(part_size: object) -> int:
@@ -134,22 +144,62 @@ def file_name(campaign: str, group_slug: str, part: int, part_count: int) -> str
     return f"{campaign}{group}_{part:0{width}d}-of-{part_count:0{width}d}.txt"
 
 
+def check_group_column(frame: pl.DataFrame, group_by: str) -> None:
+    """Refuse a ``group_by`` column whose values must not go into file names: the personnummer
+    column, a column whose values hold personnummer (in any shape, anywhere in the text), or
+    one with more than :data:`MAX_GROUPS` distinct values (a value per person, not a grouping).
+
+    Why: the group's value goes into every file name, and so into ``send_plan.csv``, the
+    ``.ics`` files for Outlook and the manifest, which leave the locked folder. Whole-column:
+    the distinct values are found by polars and only they (a real grouping has few) are
+    scanned, in one :func:`~inkorg_kit.pnr.mask_in_texts`.
+    """
+    if group_by == "pnr":
+        raise ParameterError(
+            f"group_by={group_by!r} is the personnummer column: a group per person would put"
+            " each number into a file name (and so into the send plan, the calendar files and"
+            f" the manifest); {_GROUP_INSTEAD}"
+        )
+    distinct = frame.get_column(group_by).drop_nulls().unique()
+    texts = distinct.head(MAX_GROUPS + 1).cast(pl.String, strict=False).drop_nulls().to_list()
+    masked = pnr.mask_in_texts(texts)
+    holding = [m for t, m in zip(texts, masked, strict=True) if m != t]
+    if holding:
+        at_least = "at least " if distinct.len() > len(texts) else ""
+        raise ParameterError(
+            f"group_by={group_by!r}: the column holds personnummer ({at_least}{len(holding)} of"
+            f" its values, e.g. {holding[0]!r}); its values would go into the file names, and so"
+            f" into the send plan, the calendar files and the manifest; {_GROUP_INSTEAD}"
+        )
+    if distinct.len() > MAX_GROUPS:
+        raise ParameterError(
+            f"group_by={group_by!r}: the column has {distinct.len()} distinct values, more than"
+            f" the {MAX_GROUPS} groups a grouping can have (one set of files each): a value per"
+            f" person is no grouping, and would name people in the file names; {_GROUP_INSTEAD}"
+        )
+
+
 def group_slugs(values: pl.Series, group_by: str) -> pl.DataFrame:
-    """Distinct group values with their slugs; refuses empty or colliding slugs."""
+    """Distinct group values with their slugs; refuses empty or colliding slugs (the values
+    quoted masked)."""
     distinct = values.unique().sort().to_list()
     slugs = [slug(v) for v in distinct]
     empty = [v for v, s in zip(distinct, slugs, strict=True) if not s]
     if empty:
-        raise ValueError(
-            f"group_by={group_by!r}: the value(s) {', '.join(map(repr, empty[:5]))} give no"
-            " letters or digits for a file name; fix the column or group by another one"
+        shown = pnr.mask_in_text(", ".join(map(repr, empty[:5])))
+        raise ParameterError(
+            f"group_by={group_by!r}: the value(s) {shown} give no letters or digits for a file"
+            " name; fix the column or group by another one"
         )
     seen: dict[str, str] = {}
     for value, s in zip(distinct, slugs, strict=True):
         if s in seen:
-            raise ValueError(
-                f"group_by={group_by!r}: the values {seen[s]!r} and {value!r} give the same file"
-                f" name part {s!r} (case and punctuation are dropped); make them distinct"
+            raise ParameterError(
+                pnr.mask_in_text(
+                    f"group_by={group_by!r}: the values {seen[s]!r} and {value!r} give the same"
+                    f" file name part {s!r} (case and punctuation are dropped); make them"
+                    " distinct"
+                )
             )
         seen[s] = value
     return pl.DataFrame(
@@ -180,9 +230,12 @@ def split(
       (ties broken by personnummer).
     * ``group_by``: a column (e.g. the sending unit's HSA-id): parts are cut within each group,
       numbered from 1 per group, and the group's slug goes into the file names. Groups come in
-      file-name order. A person listed under several groups (on ok rows or on rows pnr.clean
-      marked as duplicates) goes out once, with the group that comes first; the summary's
-      ``in_several_groups`` says how many people that was (their other rows are duplicates).
+      file-name order. A column whose values must not go into file names is refused
+      (:func:`check_group_column`: the personnummer column, values holding personnummer, more
+      than :data:`MAX_GROUPS` distinct values). A person listed under several groups (on ok
+      rows or on rows pnr.clean marked as duplicates) goes out once, with the group that comes
+      first; the summary's ``in_several_groups`` says how many people that was (their other
+      rows are duplicates).
 
     Errors name the first offending row (0-based, as ``row`` from :func:`prepare`), masked.
     """
@@ -203,6 +256,8 @@ def split(
             f"group_by={group_by!r} is not a column; choose one of"
             f" {', '.join(map(repr, df.columns))}, or '' for no grouping"
         )
+    if group_by is not None:
+        check_group_column(df, group_by)
     if not isinstance(order, str) or not order:
         raise ValueError(f"order={order!r}: use 'pnr', 'shuffle' or a column name")
     if order not in ORDER_CHOICES and order not in df.columns:

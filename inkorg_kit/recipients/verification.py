@@ -4,9 +4,10 @@ Why: the files leave the kit for a system that sends a message to every number i
 number twice, a file changed after writing, a stray file in the folder or an archive that does
 not hold what the run folder holds must be found before that. :func:`verify` checks hashes,
 counts, the 250 limit, the format of every line, check digits, no personnummer twice across
-the campaign's files, no file in ``recipients/`` that the manifest does not list, owner-only
-modes, and the archive (decrypted and compared member by member). It never raises on a
-finding: :meth:`Verification.require_ok` does.
+the campaign's files, no file in ``recipients/`` that the manifest does not list and nothing
+half-written left by a stopped run, owner-only modes, and the archive (decrypted and compared
+member by member; by default, since a delivery is the archive). It never raises on a finding:
+:meth:`Verification.require_ok` does.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import numpy as np
 import polars as pl
 
 from inkorg_kit import pnr
-from inkorg_kit.errors import PasswordError, VerificationError
+from inkorg_kit.errors import InkorgError, PasswordError, RunFolderError, VerificationError
 from inkorg_kit.recipients.archive import DEFAULT_PASSWORD_ENV, archive_password
 from inkorg_kit.recipients.funnel import check_summary
 from inkorg_kit.recipients.lines import (
@@ -37,7 +38,7 @@ from inkorg_kit.recipients.lines import (
     lines_ok,
     sha256,
 )
-from inkorg_kit.recipients.manifest import manifest_csv, manifest_problem, members, read_manifest
+from inkorg_kit.recipients.manifest import manifest_csv, members, read_manifest
 from inkorg_kit.run import RunFolder
 from inkorg_kit.vocab import MAX_PART_SIZE
 
@@ -121,17 +122,41 @@ class _Checks:
         )
 
 
+def _half_written(root: Path) -> list[Path]:
+    """Temporary files a stopped write left in the run folder (``.<name>.<random>.part``)."""
+    return sorted(p for p in root.glob(".*.part") if p.is_file())
+
+
 def _check_archive(
-    checks: _Checks, root: Path, manifest: Mapping[str, Any], password_env: str, prompt: bool
+    checks: _Checks,
+    root: Path,
+    manifest: Mapping[str, Any],
+    password_env: str,
+    prompt: bool,
+    stopped: list[Path],
 ) -> None:
-    """Add the archive's finding: present, private, names hidden, members as in the folder."""
+    """Add the archive's finding: present, private, names hidden, members as in the folder;
+    ``stopped``: what a packaging that was stopped (killed) left."""
     import py7zr  # heavy (~0.1 s, cryptography): loaded only when an archive is checked
     from py7zr.io import HashIOFactory
 
     target = archive_path(root, manifest["campaign"])
     if not target.is_file():
-        checks.add("archive", False, f"{target.name} is missing: run recipients.package")
+        detail = f"{target.name} is missing: run recipients.package"
+        if stopped:
+            detail = (
+                f"{target.name} is missing and a stopped recipients.package left"
+                f" {stopped[0].name} (half an archive): run recipients.package again"
+            )
+        checks.add("archive", False, detail)
         return
+    if stopped:
+        checks.add(
+            "archive",
+            False,
+            f"a stopped recipients.package left {stopped[0].name} beside {target.name}: run"
+            " recipients.package again (it removes it)",
+        )
     if target.stat().st_mode & 0o077:
         checks.add("permissions", False, f"{target.name} can be read by others (chmod 600)")
     try:
@@ -200,7 +225,7 @@ def verify(
     run_dir: str | os.PathLike[str],
     *,
     password_env: str = DEFAULT_PASSWORD_ENV,
-    archive: bool | None = None,
+    archive: bool | None = True,
     prompt: bool = False,
 ) -> Verification:
     """Re-read a run folder and check everything a handler relies on; never raises on a finding.
@@ -210,22 +235,28 @@ def verify(
     stopped run is left, owner-only permissions (files 0600, the folder 0700), SHA-256, row counts,
     the 250 limit and the part size, part numbering, the format of every line (``YYYYMMDD-NNNN`` +
     CRLF, no BOM), check digits and dates, that no personnummer is in two files (or twice in one),
-    that the totals and the cleaning counts add up, and the archive: it must exist when ``archive``
-    is True (None: checked if present), refuse to list without a password, and hold exactly the
-    files and manifest with the same hashes (password from ``password_env``, or asked for once when
-    ``prompt`` is true and it is unset). Call :meth:`Verification.require_ok` to stop on failures.
+    that the totals and the cleaning counts add up, and the archive: it must exist, refuse to list
+    without a password, and hold exactly the files and manifest with the same hashes (password
+    from ``password_env``, or asked for once when ``prompt`` is true and it is unset).
+
+    The archive is checked unless ``archive`` is ``False`` (None, once "only if present", now
+    checks it too): what is delivered is the archive, so a folder whose packaging never ran or
+    was killed (no ``.7z``) is not deliverable, and a caller who forgets the argument must not
+    be told OK. Pass ``archive=False`` only for a folder that is never packaged (the follow-up
+    lists) or to check the files before :func:`~inkorg_kit.recipients.package`. A half-written
+    ``.part`` file left in the run folder by a stopped write (the archive's, or any other) is a
+    failure in either case. Call :meth:`Verification.require_ok` to stop on failures.
     """
     root = Path(run_dir)
     folder = RunFolder(root).path("recipients_dir")
     checks = _Checks()
     try:
-        manifest = read_manifest(root)
-    except (FileNotFoundError, ValueError) as exc:
+        manifest = read_manifest(root)  # validated: manifest_problem's words name what is wrong
+    except RunFolderError as exc:
         checks.add("manifest", False, str(exc))
         return Verification(run_dir=root, checks=checks.frame())
-    problem = manifest_problem(manifest)
-    if problem is not None:
-        checks.add("manifest", False, f"{MANIFEST_JSON} cannot be used: {problem}")
+    except InkorgError as exc:
+        checks.add("manifest", False, f"{MANIFEST_JSON} cannot be used: {exc}")
         return Verification(run_dir=root, checks=checks.frame())
     files = list(manifest["files"])
     campaign = manifest["campaign"]
@@ -257,6 +288,9 @@ def verify(
     entries = sorted(folder.iterdir()) if folder.is_dir() else []
     strays = [p.name + ("/" if p.is_dir() else "") for p in entries if p.name not in known]
     leftovers = sorted(p for p in root.glob(f"{STAGING_PREFIX}*"))
+    half_written = _half_written(root)
+    target = archive_path(root, campaign)
+    stopped_packaging = [p for p in half_written if p.name.startswith(f".{target.name}.")]
     detail = f"{len(listed) - len(missing)} of {len(listed)} files present"
     if missing:
         detail += f"; missing {missing[:3]}"
@@ -270,7 +304,20 @@ def verify(
             f"; a stopped run left {leftovers[0].name}/ beside {RECIPIENT_DIR}/ (the next"
             " recipients.write removes it)"
         )
-    checks.add("files_present", not missing and not strays and not leftovers, detail)
+    if half_written:
+        detail += (
+            f"; a stopped run left {len(half_written)} half-written file(s) in the run folder:"
+            f" {[p.name for p in half_written][:3]} ("
+            + (
+                "the archive's: run recipients.package again"
+                if stopped_packaging == half_written
+                else "remove them, or run the step that writes them again"
+            )
+            + ")"
+        )
+    checks.add(
+        "files_present", not missing and not strays and not leftovers and not half_written, detail
+    )
     open_to_others = [
         f"{p.name}/ (folder)"
         for p in [folder, *leftovers]
@@ -414,9 +461,6 @@ def verify(
         "; ".join(problems) if problems else f"{len(files)} files, {row_sum} recipients",
     )
 
-    target = archive_path(root, campaign)
-    if archive or (archive is None and target.exists()):
-        _check_archive(checks, root, manifest, password_env, prompt)
-    elif archive is None:
-        checks.add("archive", True, "no archive yet (not required here)")
+    if archive is not False:
+        _check_archive(checks, root, manifest, password_env, prompt, stopped_packaging)
     return Verification(run_dir=root, checks=checks.frame())

@@ -13,13 +13,18 @@ warnings stay in the notebook.
 
 The modules, in the order they build on each other:
 
-* :mod:`~inkorg_kit.report.disclosure`: which counts to hide (the small-number rules);
+* :mod:`~inkorg_kit.report.disclosure`: which counts to hide, table by table (the rules);
+* :mod:`~inkorg_kit.report.audit`: whether anything 1-4 can be worked out from everything
+  shown together (linear programs over the linked tables);
 * :mod:`~inkorg_kit.report.tables`: the tables as people read them (Swedish numbers, "–");
+* :mod:`~inkorg_kit.report.published`: everything published, protected in one pass and
+  audited (:func:`disclose`; notebook 04 shows the same tables);
 * :mod:`~inkorg_kit.report.html`: the page (:func:`render_report`);
 * :mod:`~inkorg_kit.report.orderer`: notes, the leak check and the write (:func:`orderer_report`).
 """
 
 from inkorg_kit.errors import ReportLeakError
+from inkorg_kit.report.audit import Audit
 from inkorg_kit.report.disclosure import (
     GROUP_COUNTS,
     HIDDEN,
@@ -38,17 +43,22 @@ from inkorg_kit.report.orderer import (
     report_path,
     write_report,
 )
+from inkorg_kit.report.published import HORIZONS, Published, disclose
 from inkorg_kit.report.tables import counts_display, group_display, within_display
 
 __all__ = [
     "GROUP_COUNTS",
     "HIDDEN",
+    "HORIZONS",
     "MIN_GROUP_SIZE",
     "OVERALL",
     "TEMPLATE",
+    "Audit",
+    "Published",
     "ReportLeakError",
     "check_html",
     "counts_display",
+    "disclose",
     "group_display",
     "hidden_groups",
     "orderer_notes",

@@ -25,6 +25,11 @@ be worked out from the counts that are:
   the target group and of the recipient files is shown, with a note saying why.
 
 Hidden numbers show "–", never "<5": a bound and a sum together can pin a number down.
+
+These rules are table by table; the tables a report publishes together are linked (a file lies
+within one send hour, the read within 3 days within the read within 7), so the report applies
+them in one pass over all of them and proves the result with linear programs
+(:mod:`inkorg_kit.report.published`, :mod:`inkorg_kit.report.audit`).
 """
 
 from __future__ import annotations
@@ -39,7 +44,10 @@ __all__ = [
     "HIDDEN",
     "MIN_GROUP_SIZE",
     "OVERALL",
+    "group_counts",
     "hidden_groups",
+    "hide_groups",
+    "kept_totals",
     "protect_curves",
     "protect_hour",
     "protect_rows",
@@ -177,6 +185,7 @@ def protect_totals(
     counts: Mapping[str, int | None],
     followup: Mapping[str, int] | None = None,
     min_group_size: int = MIN_GROUP_SIZE,
+    hidden: Iterable[str] = (),
 ) -> set[str]:
     """The headline counts (:meth:`inkorg_kit.followup.Outcomes.counts`) and follow-up counts
     (:meth:`inkorg_kit.followup.FollowupLists.counts`) to hide; see the module docstring.
@@ -184,7 +193,8 @@ def protect_totals(
     Names are the headline's, and for the follow-up ``list_unread`` (the unread on the list),
     ``unknown_closed``, ``unknown_other`` and ``not_yet_due`` (the failed and the missing are
     the headline's own counts). The target and recipient-file sizes are always shown. A tiny
-    campaign (fewer than ``min_group_size`` in the export) hides everything else.
+    campaign (fewer than ``min_group_size`` in the export) hides everything else. ``hidden``:
+    counts already hidden (by the linked-table pass), kept hidden.
     """
     values = _total_values(counts, followup)
     ties = _ties(values)
@@ -193,7 +203,7 @@ def protect_totals(
     free = set(values) - unshown - set(_ALWAYS_SHOWN)
     if values.get("attempted", 0) < min_group_size:
         return free
-    hidden = {k for k in free if 0 < values[k] < min_group_size}
+    hidden = {k for k in free if 0 < values[k] < min_group_size} | (set(hidden) & free)
     for _ in range(len(free) + 1):
         unseen = (hidden | unshown) & tied
         if len(unseen) > _MAX_SEARCH:
@@ -243,19 +253,46 @@ def suppress(
     # A total of 1-4 is itself hidden, and so is every group holding part of it; any other
     # total may be shown or worked out from the headline, so the hidden groups must not be
     # left with 1-4 of it: the rule holds whether or not the total itself shows.
-    kept_totals = [
+    guarded = kept_totals(groups, min_group_size)
+    rows: dict[str, set[str]] = {}
+    for dimension in groups["dimension"].unique(maintain_order=True).to_list():
+        part = groups.filter(pl.col("dimension") == dimension)
+        if dimension != "overall":
+            mask = protect_rows(_group_counts(part), guarded, min_group_size)
+            rows[dimension] = set(np.array(part["group"].to_list(), dtype=object)[mask].tolist())
+    return hide_groups(groups, rows, hidden_totals, min_group_size)
+
+
+def kept_totals(groups: pl.DataFrame, min_group_size: int = MIN_GROUP_SIZE) -> list[int | None]:
+    """Each group count's total where the hidden groups must hold at least ``min_group_size``
+    of it (None: a total below it, itself hidden with every group holding part of it)."""
+    totals = _overall_totals(groups)
+    return [
         total if (total := totals.get(_TOTAL_OF[k], 0)) >= min_group_size else None
         for k in GROUP_COUNTS
     ]
-    frames = []
-    for dimension in groups["dimension"].unique(maintain_order=True).to_list():
-        part = groups.filter(pl.col("dimension") == dimension)
-        if dimension == "overall":
-            mask = [False] * part.height
-        else:
-            mask = protect_rows(_group_counts(part), kept_totals, min_group_size).tolist()
-        frames.append(part.with_columns(pl.Series("suppressed", mask, dtype=pl.Boolean)))
-    out = pl.concat(frames) if frames else groups.with_columns(suppressed=pl.lit(False))
+
+
+def group_counts(part: pl.DataFrame) -> np.ndarray:
+    """The :data:`GROUP_COUNTS` of a group table's rows, as a matrix (nulls as 0)."""
+    return _group_counts(part)
+
+
+def hide_groups(
+    groups: pl.DataFrame,
+    rows: Mapping[str, Iterable[str]],
+    hidden_totals: Iterable[str],
+    min_group_size: int = MIN_GROUP_SIZE,
+) -> pl.DataFrame:
+    """A group table with the groups in ``rows`` (per dimension) and the totals in
+    ``hidden_totals`` hidden, as :func:`suppress` returns it."""
+    hidden_totals = set(hidden_totals)
+    gone = {d: set(g) for d, g in rows.items()}
+    mask = [
+        d != "overall" and g in gone.get(d, set())
+        for d, g in groups.select("dimension", "group").iter_rows()
+    ]
+    out = groups.with_columns(pl.Series("suppressed", mask, dtype=pl.Boolean))
     overall = pl.col("dimension") == "overall"
 
     def total_hidden(*columns: str) -> pl.Expr:

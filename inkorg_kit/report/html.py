@@ -19,34 +19,15 @@ from typing import TYPE_CHECKING, Any
 import altair as alt
 import polars as pl
 
-from inkorg_kit.followup import FollowupLists
-from inkorg_kit.report.disclosure import (
-    HIDDEN,
-    MIN_GROUP_SIZE,
-    OVERALL,
-    hidden_groups,
-    protect_curves,
-    protect_rows,
-    protect_totals,
-    suppress,
-)
-from inkorg_kit.report.tables import (
-    count_text,
-    counts_display,
-    few_text,
-    followup_counts,
-    followup_display,
-    group_display,
-    interval_text,
-    percent_text,
-    within_display,
-)
+from inkorg_kit.report.disclosure import HIDDEN
+from inkorg_kit.report.tables import count_text, few_text, interval_text, percent_text
 from inkorg_kit.ui.charts import cumulative_reads, read_rates
 from inkorg_kit.ui.display import chart_svg
 from inkorg_kit.vocab import TIME_ZONE
 
 if TYPE_CHECKING:
     from inkorg_kit.config.campaign import Campaign
+    from inkorg_kit.report.published import Published
 
 __all__ = ["TEMPLATE", "render_report"]
 
@@ -115,60 +96,63 @@ def _summary(
     )
 
 
-def _missing_files(
-    missing: pl.DataFrame, hidden: set[str], c: Mapping[str, int | None], minimum: int
-) -> str:
-    """The files with residents missing from the export, their counts protected like groups."""
-    total = c.get("not_in_export") or 0
-    counts = missing["not_in_export"].to_numpy().reshape(-1, 1)
-    gone = protect_rows(counts, [total if total >= minimum else None], minimum)
-    table = pl.DataFrame(
-        {
-            "Fil": missing["file_name"].fill_null("(okänd fil)").to_list(),
-            "Saknas i exporten": [
-                HIDDEN if g else count_text(v)
-                for g, v in zip(gone, missing["not_in_export"], strict=True)
-            ],
-            "Hela filen saknas": ["nej" if sent else "ja" for sent in missing["file_sent"]],
-        }
+def _rule_text(minimum: int) -> str:
+    """The small-number rule in Swedish, for the appendix."""
+    small = f"1 och {minimum - 1}"
+    items = [
+        f"Inget antal mellan {small} visas. Ett dolt antal visas som {HIDDEN}, aldrig som"
+        f" ”färre än {minimum}”, eftersom en gräns tillsammans med en summa kan avslöja det.",
+        "En grupp i en tabell (åldersgrupp, kön, enhet, fil, veckodag eller timme för utskick)"
+        f" där något antal ligger mellan {small} döljs helt. Fler grupper döljs tills de dolda"
+        f" tillsammans har minst {minimum} i varje kolumn, så att summan minus de visade inte"
+        " avslöjar dem.",
+        "Alla tabeller skyddas tillsammans, inte var för sig: totalerna, varje indelning och de"
+        " indelningar som ligger i varandra (en fil skickas inom en timme och en veckodag, och"
+        " inom en enhet när filerna delas per enhet). En dold fil kan alltså inte räknas fram"
+        " som timmens antal minus de andra filerna den timmen; då döljs fler celler.",
+        "Andelen som läst inom 1 timme, 1, 3 och 7 dygn skyddas både som nivå och som ökning:"
+        f" ingen skillnad mellan två visade tidpunkter, och inte heller antalet som läst senare,"
+        f" får motsvara mellan {small} personer.",
+        "Kurvorna över läsning ritas bara från de skyddade värdena i tabellen, vid samma"
+        " tidpunkter och avrundade till en decimal i procent, så att diagrammet inte innehåller"
+        " något som tabellen inte visar.",
+        "Innan rapporten skrivs kontrolleras allt som visas tillsammans: för varje dolt tal"
+        " räknas ut (med linjärprogrammering) det minsta och största värde det kan ha givet alla"
+        f" visade tal. Rapporten skrivs inte om något dolt tal mellan {small} kan bestämmas"
+        " exakt.",
+    ]
+    return (
+        "<p class='note'>Skydd mot att enskilda pekas ut:</p><ul class='note'>"
+        + "".join(f"<li>{_esc(item)}</li>" for item in items)
+        + "</ul>"
     )
-    return _table(table, numeric=("Saknas i exporten",))
 
 
 def render_report(
     *,
     campaign: Campaign | Mapping[str, str],
-    counts: Mapping[str, int | None],
-    groups: pl.DataFrame,
-    curves: pl.DataFrame,
-    read_within: pl.DataFrame | None = None,
-    followup: FollowupLists | Mapping[str, float] | None = None,
-    missing_by_file: pl.DataFrame | None = None,
+    published: Published,
     exported_at: dt.datetime | None = None,
     generated_at: dt.datetime | None = None,
-    min_group_size: int = MIN_GROUP_SIZE,
     notes: Sequence[str] = (),
 ) -> str:
     """The report as HTML text (not yet checked;
-    :func:`~inkorg_kit.report.write_report` checks and writes).
+    :func:`~inkorg_kit.report.write_report` checks, audits and writes).
 
-    ``campaign``: a :class:`~inkorg_kit.config.campaign.Campaign` or a mapping of facts; ``counts``:
-    :meth:`inkorg_kit.followup.Outcomes.counts`; ``groups``: :func:`~inkorg_kit.followup.
-    group_table` (raw: suppressed here); ``curves``: :func:`~inkorg_kit.followup.read_curves`
-    by age band; ``read_within``: :func:`~inkorg_kit.followup.read_within` by age band;
-    ``followup``: the :class:`~inkorg_kit.followup.FollowupLists`; ``missing_by_file``:
-    :meth:`~inkorg_kit.followup.Outcomes.missing_by_file`; ``notes``: Swedish notes for the
-    orderer (:func:`~inkorg_kit.report.orderer_notes`). Aggregates only; small numbers hidden here.
+    ``campaign``: a :class:`~inkorg_kit.config.campaign.Campaign` or a mapping of facts;
+    ``published``: :func:`~inkorg_kit.report.disclose` of the outcomes (every figure shown is
+    taken from it, protected together); ``notes``: Swedish notes for the orderer
+    (:func:`~inkorg_kit.report.orderer_notes`). Aggregates only.
     """
     facts = _facts(campaign)
     title_text = getattr(campaign, "title", None) or facts.get("Kampanj", "Kampanj")
     name = getattr(campaign, "name", "")
     generated = generated_at or dt.datetime.now(TIME_ZONE)
-    c = dict(counts)
-    lists = followup_counts(followup)
-    hidden = protect_totals(c, lists[0] if lists else None, min_group_size)
-    tiny = (c.get("attempted") or 0) < min_group_size
-    shown = suppress(groups, min_group_size, hidden)
+    min_group_size = published.min_group_size
+    c = dict(published.counts)
+    hidden = set(published.hidden_totals)
+    tiny = published.tiny
+    shown = published.groups
     parts: list[str] = []
 
     parts.append("<section><h2>Sammanfattning</h2>")
@@ -183,39 +167,24 @@ def render_report(
         parts.append(_summary(c, hidden, overall.row(0, named=True) if overall.height else None))
     else:
         parts.append("<p>Ingen i kampanjen har levererats enligt statusexporten ännu.</p>")
-    table = counts_display(c, min_group_size, hidden)
-    if tiny:
-        table = table.head(2)
-    parts.append(_table(table, "Utfall", numeric=("Antal", "Andel")))
+    parts.append(_table(published.counts_table(), "Utfall", numeric=("Antal", "Andel")))
     parts.append("</section>")
 
     if not tiny:
-        age_hidden = hidden_groups(shown, "age_band")
         parts.append("<section><h2>Läsning över tid</h2>")
-        drawn = protect_curves(curves, age_hidden, min_group_size)
-        delivered = {
-            (OVERALL if r["dimension"] == "overall" else r["group"]): r["delivered"]
-            for r in shown.filter(pl.col("dimension").is_in(["overall", "age_band"])).iter_rows(
-                named=True
-            )
-        }
-        drawn = drawn.filter(pl.col("read_share").is_not_null().any().over("group"))
+        drawn = published.curves()
         if drawn.height:
-            drawn = drawn.with_columns(
-                pl.col("group")
-                .replace_strict({g: count_text(v) for g, v in delivered.items()}, default=HIDDEN)
-                .alias("n")
-            )
             parts.append(
                 _figure(
                     cumulative_reads(drawn, title="Andel som läst, per åldersgrupp"),
                     "Kaplan–Meier-skattning: de som inte läst när exporten togs räknas som olästa"
-                    " fram till exporten (censurerade). Skuggat fält: 95 % punktvisa intervall."
-                    " n = levererade i gruppen. En kurva slutar där gruppens uppföljning slutar.",
+                    " fram till exporten (censurerade). Kurvorna visar bara de tidpunkter som"
+                    " tabellen nedan visar, avrundade som i tabellen. Skuggat fält: 95 % punktvisa"
+                    " intervall. n = levererade i gruppen.",
                 )
             )
-        if read_within is not None and read_within.height:
-            visible = within_display(read_within, min_group_size, age_hidden)
+        visible = published.within_table()
+        if published.within is not None and visible.height:
             parts.append(
                 _table(
                     visible,
@@ -236,20 +205,20 @@ def render_report(
                     "Andel lästa av dem som fick meddelandet, med 95 % Wilson-intervall.",
                 )
             )
-        display = group_display(shown, min_group_size)
+        display = published.group_table()
         numbers = ("Skickade", "Misslyckade", "Levererade", "Lästa", "Läsandel", "95 % KI")
         for label in display["Indelning"].unique(maintain_order=True).to_list():
             part = display.filter(pl.col("Indelning") == label).drop("Indelning")
             parts.append(_table(part, label, numeric=numbers))
         parts.append(
-            f"<p class='note'>{HIDDEN} = dolt. Inga tal mellan 1 och {min_group_size - 1} visas."
-            " En grupp där något tal är så litet döljs helt, och fler grupper döljs tills de"
-            f" dolda tillsammans har minst {min_group_size} i varje kolumn, så att inget dolt tal"
-            " kan räknas fram ur summan.</p></section>"
+            f"<p class='note'>{HIDDEN} = dolt. Inga tal mellan 1 och {min_group_size - 1} visas,"
+            " och inga som kan räknas fram ur de tal som visas (se Så har siffrorna tagits"
+            " fram).</p></section>"
         )
 
+    lists = published.followup
     if lists is not None:
-        counts_f, hours = lists
+        counts_f, _ = lists
         missing_count = (
             ""
             if tiny
@@ -262,10 +231,10 @@ def render_report(
             " de som inte läst inom tidsgränsen finns på uppföljningslistor hos beslutsstöd (inte"
             " i den här rapporten), för brev eller telefon."
         )
-        if tiny:
+        table = published.followup_table()
+        if table is None:
             parts.append(f"<section><h2>Nås på annat sätt</h2><p>{_esc(text)}</p></section>")
         else:
-            table = followup_display(counts_f, hidden, hours)
             parts.append(
                 f"<section><h2>Nås på annat sätt</h2><p>{_esc(text)}</p>"
                 + _table(table, numeric=("Antal",))
@@ -273,8 +242,8 @@ def render_report(
             )
 
     remarks = list(notes)
-    missing = missing_by_file if missing_by_file is not None and missing_by_file.height else None
-    if missing is not None:
+    missing = published.missing if published.missing is not None else None
+    if missing is not None and missing.height:
         remarks.append(
             f"{missing.height} mottagarfil(er) har invånare som saknas i statusexporten"
             " (filen kanske inte är skickad ännu, eller exporten togs för tidigt). De finns på"
@@ -291,8 +260,9 @@ def render_report(
             + "".join(f"<li>{_esc(r)}</li>" for r in remarks)
             + "</ul>"
         )
-        if missing is not None and not tiny:
-            parts.append(_missing_files(missing, hidden, c, min_group_size))
+        files = published.missing_table()
+        if files is not None:
+            parts.append(_table(files, numeric=("Saknas i exporten",)))
         parts.append("</section>")
 
     parts.append("<section><h2>Kampanjen</h2>")
@@ -308,8 +278,7 @@ def render_report(
         " samkörda med kampanjens mottagarfiler. Läsandelen är lästa av levererade, med 95 %"
         " Wilson-intervall. Tiden till läsning skattas med Kaplan–Meier, där de som ännu inte"
         " läst räknas till exporttiden. Stängda informationsärenden räknas som lästa bara om de"
-        f" har en lästid. Tal mellan 1 och {min_group_size - 1} visas inte, och inte heller tal"
-        " som skulle låta dem räknas fram.</p></section>"
+        " har en lästid.</p>" + _rule_text(min_group_size) + "</section>"
     )
 
     meta = f"Statusexport {_local(exported_at)} · rapport {_local(generated)}" + (

@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 from inkorg_kit._files import write_private_text
 from inkorg_kit.errors import ReportLeakError
-from inkorg_kit.followup import FollowupLists, Outcomes, group_table, read_curves, read_within
+from inkorg_kit.followup import FollowupLists, Outcomes
 from inkorg_kit.pnr import find_in_text
 from inkorg_kit.report.disclosure import MIN_GROUP_SIZE
 from inkorg_kit.report.html import render_report
+from inkorg_kit.report.published import Published, disclose
 from inkorg_kit.report.tables import few_text
 from inkorg_kit.run import RunFolder
 
@@ -71,19 +72,39 @@ def check_html(text: str) -> list[str]:
     return problems
 
 
-def write_report(path: str | os.PathLike[str], html_text: str | None = None, **parts: Any) -> Path:
-    """Check and write the report (atomic, owner-only; the owner shares it on purpose).
+def write_report(
+    path: str | os.PathLike[str],
+    html_text: str | None = None,
+    *,
+    published: Published | None = None,
+    **parts: Any,
+) -> Path:
+    """Check, audit and write the report (atomic, owner-only; the owner shares it on purpose).
 
-    Give the HTML text, or the keyword arguments of :func:`~inkorg_kit.report.html.
-    render_report`. Raises :class:`ReportLeakError`, writing nothing, if the text holds a
-    personnummer (shown masked), a script or a network link.
+    Give the HTML text, or ``published`` (:func:`~inkorg_kit.report.disclose`) and the other
+    keyword arguments of :func:`~inkorg_kit.report.html.render_report`. Raises
+    :class:`ReportLeakError`, writing nothing, if the text holds a personnummer (shown masked),
+    a script or a network link, or if ``published`` fails its audit
+    (:meth:`~inkorg_kit.report.published.Published.audit`: a count from 1 to 4 shown, or one
+    that can be worked out exactly from everything shown).
     """
-    text = html_text if html_text is not None else render_report(**parts)
-    problems = check_html(text)
+    small = [] if published is None else published.audit().problems()
+    text = html_text
+    if text is None:
+        if published is None:
+            raise TypeError("write_report needs the HTML text or published=disclose(...)")
+        text = render_report(published=published, **parts)
+    problems = [f"small number: {p}" for p in small] + check_html(text)
     if problems:
+        advice = (
+            " (the small-number audit failed: nothing was written; try a larger"
+            " min_group_size, and report the case to the kit's maintainers)"
+            if small
+            else ""
+        )
         raise ReportLeakError(
-            f"the report was not written to {path}: it holds {len(problems)} thing(s) that must"
-            f" not leave the kit: {', '.join(problems[:5])}"
+            f"the report was not written to {path}: it holds {len(problems)} thing(s) that"
+            f" must not leave the kit: {', '.join(problems[:5])}{advice}"
         )
     return write_private_text(path, text)
 
@@ -105,18 +126,14 @@ def orderer_report(
     generated_at: dt.datetime | None = None,
 ) -> Path:
     """Compute the report's figures from :class:`inkorg_kit.followup.Outcomes` (and the
-    :class:`~inkorg_kit.followup.FollowupLists`), write it to :func:`report_path`, return it."""
+    :class:`~inkorg_kit.followup.FollowupLists`), protected together
+    (:func:`~inkorg_kit.report.disclose`), audit them, write the report to
+    :func:`report_path` and return it."""
     return write_report(
         report_path(report_dir, campaign),
+        published=disclose(outcomes, lists, min_group_size),
         campaign=campaign,
-        counts=outcomes.counts(),
-        groups=group_table(outcomes),
-        curves=read_curves(outcomes, "age_band"),
-        read_within=read_within(outcomes, (1, 24, 72, 168), "age_band"),
-        followup=lists,
-        missing_by_file=outcomes.missing_by_file(),
         exported_at=outcomes.exported_at,
         generated_at=generated_at,
-        min_group_size=min_group_size,
         notes=orderer_notes(outcomes, min_group_size),
     )

@@ -31,18 +31,47 @@ from inkorg_kit.report.disclosure import (
 from inkorg_kit.vocab import whole_number
 
 __all__ = [
+    "COUNT_ROWS",
     "count_text",
     "counts_display",
     "few_text",
     "followup_counts",
     "followup_display",
     "group_display",
+    "horizon_label",
     "interval_text",
     "percent_text",
     "within_display",
 ]
 
+#: The headline counts' rows: (Mått, the count's name, the count it is a share of).
+COUNT_ROWS: tuple[tuple[str, str, str | None], ...] = (
+    ("I målgruppen", "target", None),
+    ("I mottagarfilerna", "in_files", None),
+    ("Skickade (finns i statusexporten)", "attempted", "in_files"),
+    ("Misslyckades (nås inte via 1177)", "failed", "attempted"),
+    ("– saknar inloggning", "failed_no_login", "attempted"),
+    ("– kontot är spärrat", "failed_locked", "attempted"),
+    ("– annan orsak", "failed_other", "attempted"),
+    ("Levererade till 1177-inkorgen", "delivered", "attempted"),
+    ("Lästa", "read", "delivered"),
+    ("Olästa", "unread", "delivered"),
+    ("Okänd lässtatus", "unknown", "delivered"),
+    ("Saknas i statusexporten", "not_in_export", "in_files"),
+    ("I exporten men inte i kampanjen", "not_in_campaign", None),
+)
 _HORIZON_LABELS = {1: "1 timme", 24: "1 dygn", 72: "3 dygn", 168: "7 dygn", 336: "14 dygn"}
+
+
+def horizon_label(hours: float) -> str:
+    """A published time point in words: 1 timme, 1 dygn, 3 dygn, 7 dygn, else N timmar.
+
+    >>> horizon_label(72), horizon_label(5)
+    ('3 dygn', '5 timmar')
+    """
+    if float(hours) in _HORIZON_LABELS:
+        return _HORIZON_LABELS[float(hours)]
+    return f"{float(hours):g} timmar"
 
 
 def count_text(value: int | None) -> str:
@@ -127,8 +156,7 @@ def within_display(
         visible = np.zeros(len(groups), bool)
         visible[others] = ~gone
         visible[~others] = overall_shows
-        hours = float(tag.removesuffix("h"))
-        label = _HORIZON_LABELS.get(int(hours), f"{tag.removesuffix('h')} timmar")
+        label = horizon_label(float(tag.removesuffix("h")))
         low, high = within[f"low_{tag}"], within[f"high_{tag}"]
         shown[f"Läst inom {label}"] = [
             f"{percent_text(s)} ({interval_text(lo, hi)})" if ok and s is not None else HIDDEN
@@ -163,23 +191,8 @@ def counts_display(
             return HIDDEN
         return percent_text(v / whole) if v is not None and whole else ""
 
-    rows = [
-        ("I målgruppen", "target", None),
-        ("I mottagarfilerna", "in_files", None),
-        ("Skickade (finns i statusexporten)", "attempted", "in_files"),
-        ("Misslyckades (nås inte via 1177)", "failed", "attempted"),
-        ("– saknar inloggning", "failed_no_login", "attempted"),
-        ("– kontot är spärrat", "failed_locked", "attempted"),
-        ("– annan orsak", "failed_other", "attempted"),
-        ("Levererade till 1177-inkorgen", "delivered", "attempted"),
-        ("Lästa", "read", "delivered"),
-        ("Olästa", "unread", "delivered"),
-        ("Okänd lässtatus", "unknown", "delivered"),
-        ("Saknas i statusexporten", "not_in_export", "in_files"),
-        ("I exporten men inte i kampanjen", "not_in_campaign", None),
-    ]
     out = []
-    for label, key, of in rows:
+    for label, key, of in COUNT_ROWS:
         if key == "unknown" and not c.get(key):
             continue
         if key in ("target",) and c.get(key) is None:

@@ -29,9 +29,11 @@ __all__ = [
     "check_frame",
     "load_frame",
     "load_json",
+    "load_json_file",
     "load_yaml",
     "save_frame",
     "save_json",
+    "scan_frame",
 ]
 
 _LAZY = {
@@ -41,9 +43,11 @@ _LAZY = {
     "check_frame": "inkorg_kit.run.io",
     "load_frame": "inkorg_kit.run.io",
     "load_json": "inkorg_kit.run.io",
+    "load_json_file": "inkorg_kit.run.io",
     "load_yaml": "inkorg_kit.run.io",
     "save_frame": "inkorg_kit.run.io",
     "save_json": "inkorg_kit.run.io",
+    "scan_frame": "inkorg_kit.run.io",
 }
 
 

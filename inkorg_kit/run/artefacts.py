@@ -273,6 +273,23 @@ _ALL = (
         False,
         "executed notebooks of `inkorg-kit run`, masked",
     ),
+    Artefact(
+        "reports_dir",
+        "reports/",
+        "",
+        "folder",
+        False,
+        "one dated folder per `inkorg-kit report` run: notebook 04 executed (masked), the report",
+    ),
+    # `inkorg-kit purge`, once the campaign's retention has passed (run/retention.py)
+    Artefact(
+        "purge_record",
+        "purge_record.json",
+        "",
+        "json",
+        False,
+        "what was purged and when, by whom, and the retention counted; no personnummer",
+    ),
 )
 
 #: Every artefact by key.

@@ -4,7 +4,8 @@ Why: a step that reads what an earlier step wrote should get exactly the columns
 contract promises, or a clear error naming the file and the column (or key) — never a frame it
 has to second-guess. Saving goes through the same check, so a writer cannot drift from what
 readers expect. Every save is atomic and owner-only (:mod:`inkorg_kit._files`): the run folder
-holds personnummer, and a half-written file must never be read by the next step.
+holds personnummer, and a half-written file must never be read by the next step. CSV tables
+are for people: written and read in their one dialect (:mod:`inkorg_kit.io.people_csv`).
 
 >>> import tempfile, polars as pl
 >>> folder = tempfile.mkdtemp()
@@ -25,7 +26,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from io import StringIO
 from pathlib import Path
 from typing import Any
 
@@ -36,13 +36,22 @@ from inkorg_kit._files import atomic_private_path, ensure_private_dir, write_pri
 from inkorg_kit.config.validation import problems
 from inkorg_kit.config.yaml import read_yaml
 from inkorg_kit.errors import InkorgError
+from inkorg_kit.io.people_csv import read_people_csv, write_people_csv
 from inkorg_kit.run.folder import RunFolder
 from inkorg_kit.run.schemas import FRAME_SCHEMAS, JSON_MODELS, YAML_KEYS, FrameSchema
 
-__all__ = ["check_frame", "load_frame", "load_json", "load_yaml", "save_frame", "save_json"]
+__all__ = [
+    "check_frame",
+    "load_frame",
+    "load_json",
+    "load_json_file",
+    "load_yaml",
+    "save_frame",
+    "save_json",
+    "scan_frame",
+]
 
 _FolderLike = RunFolder | str | os.PathLike[str]
-_BOOLEAN_WORDS = {"true": True, "false": False}
 
 
 def _folder(folder: _FolderLike) -> RunFolder:
@@ -84,22 +93,6 @@ def check_frame(frame: pl.DataFrame, key: str, where: str | None = None) -> pl.D
     return frame.select(names)
 
 
-def _cast_text(column: pl.Series, dtype: pl.DataType, where: str) -> pl.Series:
-    """A CSV column read as text, cast to ``dtype``; values that do not fit are named."""
-    if dtype == pl.Boolean:
-        cast = column.replace_strict(_BOOLEAN_WORDS, default=None, return_dtype=pl.Boolean)
-    else:
-        cast = column.cast(dtype, strict=False)
-    wrong = column.filter(column.is_not_null() & cast.is_null())
-    if len(wrong):
-        example = f" (e.g. {wrong[0]!r})" if len(wrong[0]) <= 40 else ""
-        raise InkorgError(
-            f"{where}: column {column.name!r} has {len(wrong)} value(s) that are not {dtype}"
-            f"{example}"
-        )
-    return cast
-
-
 def load_frame(folder: _FolderLike, key: str) -> pl.DataFrame:
     """Artefact ``key`` (a Parquet or CSV table) of the run folder, with its schema's columns
     and dtypes; a missing file names the step that writes it."""
@@ -108,15 +101,20 @@ def load_frame(folder: _FolderLike, key: str) -> pl.DataFrame:
     where = _where(path, key)
     if schema.csv is None:
         return check_frame(pl.read_parquet(path), key, where)
-    text = pl.read_csv(
-        path,
-        separator=schema.csv.separator,
-        infer_schema=False,
-        encoding="utf8",
-    )
-    header = pl.DataFrame(schema={c: schema.columns.get(c, pl.String) for c in text.columns})
-    check_frame(header, key, where)  # a missing or unexpected column, by name
-    return pl.DataFrame([_cast_text(text[n], t, where) for n, t in schema.columns.items()])
+    return check_frame(read_people_csv(path, schema.columns, where=where), key, where)
+
+
+def scan_frame(folder: _FolderLike, key: str) -> pl.LazyFrame:
+    """Artefact ``key`` (a Parquet table) as a lazy scan, its columns and dtypes checked from
+    the file's schema before anything is read: a reader that needs a few columns (e.g. counts
+    by age band and sex) loads only those, never the personnummer."""
+    schema = _schema(key)
+    if schema.csv is not None:
+        raise KeyError(f"{key!r} is a CSV table, not Parquet; use load_frame")
+    path = _folder(folder).require(key)
+    scan = pl.scan_parquet(path)
+    check_frame(pl.DataFrame(schema=scan.collect_schema()), key, _where(path, key))
+    return scan.select(list(schema.columns))
 
 
 def save_frame(folder: _FolderLike, key: str, frame: pl.DataFrame) -> Path:
@@ -130,12 +128,7 @@ def save_frame(folder: _FolderLike, key: str, frame: pl.DataFrame) -> Path:
         with atomic_private_path(path) as tmp:
             frame.write_parquet(tmp)
         return path
-    buffer = StringIO()
-    frame.write_csv(
-        buffer, separator=schema.csv.separator, line_terminator=schema.csv.line_terminator
-    )
-    text = ("\ufeff" if schema.csv.bom else "") + buffer.getvalue()
-    return write_private_bytes(path, text.encode("utf-8"))
+    return write_people_csv(frame, path)
 
 
 def _model(key: str) -> type[BaseModel]:
@@ -158,7 +151,17 @@ def load_json(folder: _FolderLike, key: str) -> BaseModel:
     """Artefact ``key`` (JSON), validated: an instance of its model in
     :data:`~inkorg_kit.run.schemas.JSON_MODELS` (``.model_dump()`` for a plain dict)."""
     _model(key)
-    path = _folder(folder).require(key)
+    return _read_json(_folder(folder).require(key), key)
+
+
+def load_json_file(path: str | os.PathLike[str], key: str) -> BaseModel:
+    """A JSON file that holds artefact ``key`` wherever it lies (e.g. a ``campaign_check.json``
+    a user names), validated as :func:`load_json` does; a missing file is FileNotFoundError."""
+    _model(key)
+    return _read_json(Path(path), key)
+
+
+def _read_json(path: Path, key: str) -> BaseModel:
     where = _where(path, key)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

@@ -7,7 +7,8 @@ Here the layout of every artefact is written down once, as the writers produce i
 :mod:`inkorg_kit.run.io` can refuse a file that does not match and readers can rely on it.
 
 The CSV schemas describe the file as stored (times stay ISO 8601 text, as the writer formats
-them), with the dialect people's programs need (``;`` and a BOM for Swedish Excel).
+them). Every CSV is for people and has the one dialect Swedish Excel opens by double-click
+(:mod:`inkorg_kit.io.people_csv`: ``;``, a BOM, CRLF, decimal comma, data rows only).
 
 >>> FRAME_SCHEMAS["target_group"].columns["age_band"]
 Enum(categories=['0-15', '16-29', '30-44', '45-64', '65-74', '75-84', '85+'])
@@ -19,13 +20,22 @@ CsvDialect(separator=';', bom=True, line_terminator='\\r\\n')
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import Any
 
 import polars as pl
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from inkorg_kit.vocab import AGE_BAND, SEX
+from inkorg_kit.io.people_csv import (
+    PEOPLE_CSV_BOM,
+    PEOPLE_CSV_LINE_TERMINATOR,
+    PEOPLE_CSV_SEPARATOR,
+)
+from inkorg_kit.run.artefacts import ARTEFACTS
+from inkorg_kit.vocab import AGE_BAND, NAME_RE, SEX
 
 __all__ = [
     "FRAME_SCHEMAS",
@@ -41,17 +51,21 @@ __all__ = [
     "ManifestFileRecord",
     "ManifestRecord",
     "OverrideRecord",
+    "PurgeEntry",
+    "PurgeRecord",
     "TargetFunnelRecord",
+    "manifest_problem",
 ]
 
 
 @dataclass(frozen=True)
 class CsvDialect:
-    """How a CSV artefact is written: separator, a UTF-8 BOM (for Excel), line ending."""
+    """How a CSV artefact is written: separator, a UTF-8 BOM (for Excel), line ending; the
+    defaults are the one dialect of every CSV for people (:mod:`inkorg_kit.io.people_csv`)."""
 
-    separator: str = ","
-    bom: bool = False
-    line_terminator: str = "\n"
+    separator: str = PEOPLE_CSV_SEPARATOR
+    bom: bool = PEOPLE_CSV_BOM
+    line_terminator: str = PEOPLE_CSV_LINE_TERMINATOR
 
 
 @dataclass(frozen=True)
@@ -62,8 +76,8 @@ class FrameSchema:
     csv: CsvDialect | None = None
 
 
-_COMMA = CsvDialect()
-_EXCEL = CsvDialect(separator=";", bom=True, line_terminator="\r\n")
+#: The one dialect of every CSV artefact (all are for people, opened in Swedish Excel).
+_PEOPLE = CsvDialect()
 
 #: Tables by artefact key.
 FRAME_SCHEMAS: dict[str, FrameSchema] = {
@@ -92,7 +106,7 @@ FRAME_SCHEMAS: dict[str, FrameSchema] = {
                 "note": pl.String,
             }
         ),
-        _COMMA,
+        _PEOPLE,
     ),
     "target_rejected_csv": FrameSchema(
         pl.Schema(
@@ -103,7 +117,7 @@ FRAME_SCHEMAS: dict[str, FrameSchema] = {
                 "value_masked": pl.String,
             }
         ),
-        _COMMA,
+        _PEOPLE,
     ),
     "campaign_check_csv": FrameSchema(
         pl.Schema(
@@ -119,9 +133,9 @@ FRAME_SCHEMAS: dict[str, FrameSchema] = {
                 "quote": pl.String,
             }
         ),
-        CsvDialect(bom=True),
+        _PEOPLE,
     ),
-    # the last row is the total ("TOTALT: <n> filer"), with only campaign, file_name and rows
+    # one row per import file; the totals are in manifest.json
     "manifest_csv": FrameSchema(
         pl.Schema(
             {
@@ -136,7 +150,7 @@ FRAME_SCHEMAS: dict[str, FrameSchema] = {
                 "last_pnr": pl.String,
             }
         ),
-        _EXCEL,
+        _PEOPLE,
     ),
     # start and end: ISO 8601 with the offset, 2027-03-16T09:00:00+01:00
     "send_plan_csv": FrameSchema(
@@ -152,7 +166,7 @@ FRAME_SCHEMAS: dict[str, FrameSchema] = {
                 "group": pl.String,
             }
         ),
-        _COMMA,
+        _PEOPLE,
     ),
     "reach_summary_csv": FrameSchema(
         pl.Schema(
@@ -165,7 +179,7 @@ FRAME_SCHEMAS: dict[str, FrameSchema] = {
                 "share": pl.Float64,
             }
         ),
-        _COMMA,
+        _PEOPLE,
     ),
     # skickat: local time, YYYY-MM-DD HH:MM
     "followup_letters_csv": FrameSchema(
@@ -179,7 +193,7 @@ FRAME_SCHEMAS: dict[str, FrameSchema] = {
                 "enhet": pl.String,
             }
         ),
-        _EXCEL,
+        _PEOPLE,
     ),
 }
 
@@ -267,8 +281,86 @@ class ManifestFileRecord(_Part):
     last_pnr: str
 
 
+_SHA256_RE = re.compile(r"[0-9a-f]{64}")
+_RECIPIENT_DIR = ARTEFACTS["recipients_dir"].path.rstrip("/")
+_MANIFEST_FILES = {
+    PurePosixPath(ARTEFACTS[key].path).name for key in ("manifest_json", "manifest_csv")
+}
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def manifest_problem(manifest: object) -> str | None:
+    """What makes a manifest unusable, in words (entry and field); None when it can be used.
+
+    Why: a manifest names the files that are read, packed and sent, so what its entries must
+    be (a plain file name in the recipients folder, listed once; whole counts; a SHA-256) is
+    said here, once: :class:`ManifestRecord` refuses a manifest with these words, and the
+    verification reports them as a finding instead of raising.
+    """
+    if not isinstance(manifest, Mapping):
+        return f"it holds {type(manifest).__name__}, not an object"
+    missing = [k for k in ("campaign", "split", "totals", "files") if k not in manifest]
+    if missing:
+        return f"no {', '.join(missing)}"
+    campaign = manifest["campaign"]
+    if not isinstance(campaign, str) or not NAME_RE.fullmatch(campaign):
+        return f"campaign is {campaign!r}, expected a campaign name such as 'blodtryck-2027'"
+    split, totals = manifest["split"], manifest["totals"]
+    if not isinstance(split, Mapping) or not _whole(split.get("part_size")):
+        got = split.get("part_size") if isinstance(split, Mapping) else split
+        return f"split.part_size is {got!r}, expected a whole number"
+    if not isinstance(totals, Mapping):
+        return f"totals is {totals!r}, expected an object"
+    for key in ("files", "rows"):
+        if not _whole(totals.get(key)):
+            return f"totals.{key} is {totals.get(key)!r}, expected a whole number"
+    files = manifest["files"]
+    if not isinstance(files, list):
+        return f"files is {type(files).__name__}, expected a list"
+    seen: set[str] = set()
+    for index, entry in enumerate(files):
+        where = f"files[{index}]"
+        if not isinstance(entry, Mapping):
+            return f"{where} is {type(entry).__name__}, expected an object"
+        name = entry.get("file_name")
+        if (
+            not isinstance(name, str)
+            or not re.fullmatch(r"[^/\\\x00]+", name)
+            or name in (".", "..", *_MANIFEST_FILES)
+        ):
+            folder = _RECIPIENT_DIR
+            return f"{where}.file_name is {name!r}, expected the name of a file in {folder}/"
+        if name in seen:
+            return f"{where}: {name} is listed twice"
+        seen.add(name)
+        for key in ("part", "part_count", "rows"):
+            if not _whole(entry.get(key)):
+                return f"{where} ({name}): {key} is {entry.get(key)!r}, expected a whole number"
+        digest = entry.get("sha256")
+        if not isinstance(digest, str) or not _SHA256_RE.fullmatch(digest):
+            return f"{where} ({name}): sha256 is {digest!r}, expected 64 hexadecimal digits"
+        if not isinstance(entry.get("group"), (str, type(None))):
+            return f"{where} ({name}): group is {entry.get('group')!r}, expected text or null"
+    return None
+
+
 class ManifestRecord(_Document):
-    """``recipients/manifest.json`` (step 02), and each follow-up list's manifest (step 04)."""
+    """``recipients/manifest.json`` (step 02), and each follow-up list's manifest (step 04).
+
+    Checked first as a whole by :func:`manifest_problem` (its words name the entry and field),
+    then key by key.
+    """
+
+    @model_validator(mode="before")
+    @classmethod
+    def usable_as_a_whole(cls, data: Any) -> Any:
+        problem = manifest_problem(data)
+        if problem is not None:
+            raise ValueError(problem)
+        return data
 
     manifest_version: int
     campaign: str
@@ -304,6 +396,29 @@ class FollowupManifestRecord(_Document):
     counts: list[dict[str, Any]]
 
 
+class PurgeEntry(_Part):
+    """One purge: when, by whom, the files deleted (relative paths) and how many by kind."""
+
+    purged_at: str = Field(description="ISO 8601 time of the purge")
+    purged_by: str = Field(description="the user who ran `inkorg-kit purge`")
+    files: list[str] = Field(description="the files deleted")
+    masked: list[str] = Field([], description="kept files whose personnummer were masked")
+    counts: dict[str, int]
+
+
+class PurgeRecord(_Document):
+    """``purge_record.json`` (``inkorg-kit purge``): the retention it counted and every purge,
+    oldest first; no personnummer."""
+
+    record_version: int
+    campaign: str | None
+    retention_days: int
+    retention_from: str = Field(description="the retention's source, e.g. the campaign file")
+    counted_from: str = Field(description="ISO 8601 time the retention is counted from")
+    counted_from_what: str = Field(description="followup_exported_at, planned_send_start, …")
+    purges: list[PurgeEntry]
+
+
 #: JSON artefacts by key: the model a file must validate against.
 JSON_MODELS: dict[str, type[BaseModel]] = {
     "campaign_check_json": CampaignCheckRecord,
@@ -311,6 +426,7 @@ JSON_MODELS: dict[str, type[BaseModel]] = {
     "manifest_json": ManifestRecord,
     "recipients_override": OverrideRecord,
     "followup_manifest": FollowupManifestRecord,
+    "purge_record": PurgeRecord,
 }
 
 #: YAML artefacts by key: the top-level keys a file must have (the reach assumptions' own

@@ -87,9 +87,9 @@ class SendPlan:
                 )
         return found
 
-    def to_csv(self, path: str | Path, *, separator: str = ",") -> Path:
-        """Write the plan as UTF-8 CSV; times as ISO 8601 with offset, 2026-03-02T08:00:00+01:00."""
-        return write_plan_csv(self.files, path, separator=separator)
+    def to_csv(self, path: str | Path) -> Path:
+        """Write the plan as CSV for Excel (``;``, BOM); times as ISO 8601 with the offset."""
+        return write_plan_csv(self.files, path)
 
     def to_ical(
         self,

@@ -1,8 +1,9 @@
 """The send plan as CSV: written for people and other tools, read back by later steps.
 
-Why a format of its own: the plan is opened in Excel by the case handlers and read back by the
-follow-up and the synthetic status export, so its columns (:data:`PLAN_COLUMNS`, then any
-columns the file table had: part, unit, ...) and its times (ISO 8601 with the UTC offset,
+Why a module of its own: the plan is opened in Excel by the case handlers (so it is written in
+the one dialect of :mod:`inkorg_kit.io.people_csv`) and read back by the follow-up and the
+synthetic status export, so its columns (:data:`PLAN_COLUMNS`, then any columns the file
+table had: part, unit, ...) and its times (ISO 8601 with the UTC offset,
 ``2026-03-02T08:00:00+01:00``, unambiguous across daylight saving) are fixed here, once.
 
 >>> import datetime as dt, zoneinfo
@@ -14,13 +15,12 @@ columns the file table had: part, unit, ...) and its times (ISO 8601 with the UT
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import polars as pl
 
-from inkorg_kit._files import write_private_text
-from inkorg_kit.errors import ScheduleError
+from inkorg_kit.errors import InkorgError, ScheduleError
+from inkorg_kit.io.people_csv import read_people_csv, write_people_csv
 from inkorg_kit.vocab import TIME_ZONE_NAME
 
 __all__ = ["ISO_FORMAT", "PLAN_COLUMNS", "plan_as_text", "read_plan_csv", "write_plan_csv"]
@@ -37,33 +37,25 @@ def plan_as_text(files: pl.DataFrame) -> pl.DataFrame:
     return files.with_columns(pl.col("start").dt.strftime(iso), pl.col("end").dt.strftime(iso))
 
 
-def read_plan_csv(
-    path: str | Path, *, separator: str = ",", timezone: str = TIME_ZONE_NAME
-) -> pl.DataFrame:
-    """Read a plan written by :func:`write_plan_csv` back, with tz-aware start and end."""
-    frame = pl.read_csv(
-        path,
-        separator=separator,
-        schema_overrides={
-            "file_name": pl.String,
-            "rows": pl.Int64,
-            "handler": pl.String,
-            "start": pl.String,
-            "end": pl.String,
-        },
-    )
-    missing = [c for c in PLAN_COLUMNS if c not in frame.columns]
-    if missing:
-        raise ScheduleError(f"{path}: not a send plan, missing column(s) {missing}")
-    iso = ISO_FORMAT
-    return frame.with_columns(
-        pl.col(c).str.to_datetime(iso, time_unit="us").dt.convert_time_zone(timezone)
-        for c in ("start", "end")
-    )
+def read_plan_csv(path: str | Path, *, timezone: str = TIME_ZONE_NAME) -> pl.DataFrame:
+    """Read a plan written by :func:`write_plan_csv` back, with tz-aware start and end (in
+    ``timezone``); the file table's other columns come back as whole numbers, decimal numbers
+    or text."""
+    when = pl.Datetime("us", timezone)
+    schema = {
+        **dict.fromkeys(PLAN_COLUMNS, pl.String),
+        "rows": pl.Int64,
+        "start": when,
+        "end": when,
+    }
+    try:
+        return read_people_csv(path, schema, others=True, where=str(path))
+    except InkorgError as exc:
+        raise ScheduleError(f"not a send plan: {exc}") from None
 
 
-def write_plan_csv(files: pl.DataFrame, path: str | Path, *, separator: str = ",") -> Path:
-    """Write a planned file table as UTF-8 CSV (owner-only, atomically); times as ISO 8601."""
-    buffer = io.StringIO()
-    plan_as_text(files).write_csv(buffer, separator=separator)
-    return write_private_text(path, buffer.getvalue())
+def write_plan_csv(files: pl.DataFrame, path: str | Path) -> Path:
+    """Write a planned file table as a CSV for people
+    (:func:`~inkorg_kit.io.people_csv.write_people_csv`: ``;``, UTF-8 with BOM, CRLF; owner-only,
+    atomically); times as ISO 8601 with the offset."""
+    return write_people_csv(plan_as_text(files), path)

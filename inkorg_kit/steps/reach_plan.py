@@ -11,7 +11,6 @@ hold the parameter values; slider changes in the panel only explore.
 
 from __future__ import annotations
 
-import io
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,14 +18,14 @@ from typing import Any, cast
 
 import polars as pl
 
-from inkorg_kit._files import write_private_text
 from inkorg_kit.config.assumptions import Assumptions
 from inkorg_kit.config.campaign import Campaign, load_campaign
 from inkorg_kit.errors import RunFolderError, ScheduleError
+from inkorg_kit.io.people_csv import write_people_csv
 from inkorg_kit.reach import target_strata
 from inkorg_kit.run import RunFolder
 from inkorg_kit.run.artefacts import STEP_NAMES, StepContract
-from inkorg_kit.run.io import load_json
+from inkorg_kit.run.io import load_json, scan_frame
 from inkorg_kit.run.schemas import ManifestRecord
 from inkorg_kit.ui.panel import show
 from inkorg_kit.ui.panel_outcome import Outcome, compute
@@ -65,24 +64,24 @@ FILE_SCHEMA = {
 def load_target(run_dir: str | os.PathLike[str]) -> pl.DataFrame:
     """The target group of a run folder, aggregated: ``age_band``, ``sex``, ``n``.
 
-    Reads only the ``age`` (or ``age_band``) and ``sex`` columns of the target group and
-    groups them in the scan, so no personnummer is loaded.
+    Scans the target group through the run-folder contract (its columns checked against
+    :data:`~inkorg_kit.run.schemas.FRAME_SCHEMAS` ``target_group``, naming the file and the
+    column when one is missing) and reads only ``age_band`` and ``sex``, grouped in the scan,
+    so no personnummer is loaded.
     """
-    path = RunFolder(run_dir).path("target_group")
+    folder = RunFolder(run_dir)
+    path = folder.path("target_group")
     if not path.is_file():
         raise RunFolderError(
             f"{path} not found: run notebook 01 (01_target_group.ipynb) with run_dir={run_dir!s} "
             "first; it writes the target group there"
         )
-    columns = pl.scan_parquet(path).collect_schema().names()
-    band = "age" if "age" in columns else "age_band" if "age_band" in columns else None
-    if band is None:
-        raise RunFolderError(
-            f"{path} has columns {columns}; the reach model needs age (or age_band) and "
-            "preferably sex: run notebook 01 again with this kit"
-        )
-    keys = [band, *(["sex"] if "sex" in columns else [])]
-    counts = pl.scan_parquet(path).group_by(keys).agg(pl.len().cast(pl.Int64).alias("n")).collect()
+    counts = (
+        scan_frame(folder, "target_group")
+        .group_by("age_band", "sex")
+        .agg(pl.len().cast(pl.Int64).alias("n"))
+        .collect()
+    )
     strata = target_strata(counts)
     if strata.is_empty():
         raise RunFolderError(f"{path} holds no one: the target group is empty")
@@ -167,13 +166,12 @@ def write_outputs(outcome: Outcome, run_dir: str | os.PathLike[str]) -> dict[str
         )
     name = outcome.state.campaign_name
     folder = RunFolder(run_dir, name)
-    buffer = io.StringIO()
-    outcome.summary.with_columns(
+    summary = outcome.summary.with_columns(
         pl.col("expected").round(1),
         pl.col("low").round(0),
         pl.col("high").round(0),
         pl.col("share").round(4),
-    ).write_csv(buffer)
+    )
     plan = outcome.plan
     written = {
         "send_plan_csv": plan.to_csv(folder.path("send_plan_csv")),
@@ -186,9 +184,7 @@ def write_outputs(outcome: Outcome, run_dir: str | os.PathLike[str]) -> dict[str
     for old in pattern.parent.glob(pattern.name):  # a handler of an earlier run: not theirs now
         if old not in written.values():
             old.unlink()
-    written["reach_summary"] = write_private_text(
-        folder.path("reach_summary_csv"), buffer.getvalue()
-    )
+    written["reach_summary"] = write_people_csv(summary, folder.path("reach_summary_csv"))
     return written
 
 

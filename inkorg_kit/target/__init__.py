@@ -73,7 +73,7 @@ from inkorg_kit.config.target_spec import URL_AS_TEXT, AgeRange, SqlSource, Targ
 from inkorg_kit.errors import TargetError
 from inkorg_kit.privacy import redact_secrets
 from inkorg_kit.target.extract import read_sql_source
-from inkorg_kit.target.frequency_cap import MANIFEST_DATE_KEYS, messaged_in_earlier_runs
+from inkorg_kit.target.frequency_cap import messaged_in_earlier_runs
 from inkorg_kit.target.people import FALSE_WORDS, TRUE_WORDS
 from inkorg_kit.target.result import FUNNEL_COLUMNS, GROUP_COLUMNS, TargetResult
 from inkorg_kit.target.selection import resolve_reference_date, select
@@ -83,7 +83,6 @@ __all__ = [
     "FALSE_WORDS",
     "FUNNEL_COLUMNS",
     "GROUP_COLUMNS",
-    "MANIFEST_DATE_KEYS",
     "SEX_WORDS",
     "TRUE_WORDS",
     "URL_AS_TEXT",

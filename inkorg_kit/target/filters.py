@@ -192,7 +192,11 @@ def rejection_steps(per_raw: pl.DataFrame, allow_samordningsnummer: bool) -> lis
         .agg(pl.col("_rows").sum())
         .iter_rows()
     )
-    reasons = [r for r in pnr.REJECT_REASONS if r != "samordningsnummer_not_allowed"]
+    reasons = [  # a file cut short is an accident of one run: listed only when it happened
+        r
+        for r in pnr.REJECT_REASONS
+        if r != "samordningsnummer_not_allowed" and (r != "truncated" or counts.get(r))
+    ]
     if not allow_samordningsnummer:
         reasons.append("samordningsnummer_not_allowed")
     return [

@@ -1,65 +1,45 @@
 """The frequency cap: who earlier campaigns messaged, read from their run folders.
 
-Why apart: the cap reads *other* run folders, as step 02 left them: each one's manifest (where
-the run-folder contract, :data:`inkorg_kit.run.ARTEFACTS` ``manifest_json``, puts it) and the
-import files it lists. A send is dated by the manifest's ``planned_send_start`` (older
-manifests: the fields of :data:`MANIFEST_DATE_KEYS`); encrypted archives cannot be read and
-are named in the notes. A folder of earlier runs that does not exist is an error: a misspelt
-path must not cap nobody.
+Why apart: the cap reads *other* run folders, as step 02 left them: each one's manifest, read
+and validated through the run-folder contract (:func:`inkorg_kit.run.load_json`,
+``manifest_json``), and the import files it lists. A send is dated by the manifest's
+``planned_send_start``, else its ``created``; a manifest that does not validate is named in the
+notes, never guessed at. Import files that are gone but whose run left its encrypted archive
+cannot be read and are named in the notes. A folder of earlier runs that does not exist is an
+error: a misspelt path must not cap nobody.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import cast
 
 import polars as pl
 
-from inkorg_kit.errors import TargetError
-from inkorg_kit.run import ARTEFACTS
-from inkorg_kit.target.extract import resolve_path
+from inkorg_kit.errors import InkorgError, TargetError
+from inkorg_kit.run import RunFolder
+from inkorg_kit.run.io import load_json
+from inkorg_kit.run.schemas import ManifestRecord
 from inkorg_kit.target.lists import read_list
 
-__all__ = [
-    "MANIFEST_DATE_KEYS",
-    "existing_runs_dir",
-    "manifest_date",
-    "messaged_in_earlier_runs",
-]
-
-#: Manifest fields that date a send, best first: the planned start, then when it was written.
-MANIFEST_DATE_KEYS = ("planned_send_start", "created", "created_at", "sent_at", "date")
+__all__ = ["existing_runs_dir", "messaged_in_earlier_runs"]
 
 
-def _manifest_files(manifest: dict[str, Any]) -> list[str]:
-    files = manifest.get("files") or manifest.get("parts") or []
-    out: list[str] = []
-    for entry in files:
-        if isinstance(entry, str):
-            out.append(entry)
-        elif isinstance(entry, dict):
-            for key in ("file_name", "path", "file", "name"):
-                if isinstance(entry.get(key), str):
-                    out.append(entry[key])
-                    break
-    return out
-
-
-def manifest_date(manifest: dict[str, Any]) -> tuple[dt.date, str] | None:
-    """The date of an earlier send and the field it came from (see :data:`MANIFEST_DATE_KEYS`)."""
-    for key in MANIFEST_DATE_KEYS:
-        value = manifest.get(key)
-        if isinstance(value, str) and value.strip():
+def _send_date(record: ManifestRecord) -> dt.date | None:
+    """The date of an earlier send: its planned start, else when its manifest was written."""
+    for value in (record.planned_send_start, record.created):
+        text = (value or "").strip()
+        if not text:
+            continue
+        try:
+            return dt.datetime.fromisoformat(text).date()
+        except ValueError:
             try:
-                return dt.datetime.fromisoformat(value.strip()).date(), key
+                return dt.date.fromisoformat(text[:10])
             except ValueError:
-                try:
-                    return dt.date.fromisoformat(value.strip()[:10]), key
-                except ValueError:
-                    continue
+                continue
     return None
 
 
@@ -84,12 +64,14 @@ def messaged_in_earlier_runs(
 ) -> tuple[pl.Series, list[str]]:
     """Personnummer messaged by earlier campaigns on or after ``since``, and notes on what was read.
 
-    Reads ``<earlier_runs>/*/recipients/manifest.json``. A send is dated by the manifest's
-    ``planned_send_start`` (when the campaign was to go out), else its ``created`` field, else,
-    as a last resort that the notes name, the newest modification time of its files (which
-    says when the files were written, not when they were sent). The personnummer are read
-    from the import files the manifest lists (one per line; paths relative to the manifest's
-    folder); encrypted ``.7z`` archives cannot be read and are skipped with a note. ``skip``
+    Reads each earlier run folder's manifest (``recipients/manifest.json``, validated as step
+    02 writes it; one that does not validate is named in the notes and skipped). A send is
+    dated by the manifest's ``planned_send_start`` (when the campaign was to go out), else its
+    ``created`` field, else, as a last resort that the notes name, the newest modification
+    time of its files (which says when the files were written, not when they were sent). The
+    personnummer are read from the import files the manifest lists (``file_name``, in the
+    recipients folder); a listed file that is gone is named in the notes, as one that is only
+    in the run's encrypted archive (which cannot be read) when that archive is there. ``skip``
     is this campaign's own run folder. A folder that does not exist is a :class:`TargetError`
     (a misspelt path must not cap nobody).
     """
@@ -99,18 +81,26 @@ def messaged_in_earlier_runs(
     skip_dir = Path(skip).resolve() if skip is not None else None
     found: list[pl.Series] = []
     runs = 0
-    for manifest_path in sorted(root.glob(f"*/{ARTEFACTS['manifest_json'].path}")):
-        run_dir = root / manifest_path.relative_to(root).parts[0]
+    for run_dir in sorted(p for p in root.iterdir() if p.is_dir()):
         if skip_dir is not None and run_dir.resolve() == skip_dir:
             continue
+        run = RunFolder(run_dir)
+        manifest_path = run.path("manifest_json")
+        if not manifest_path.is_file():
+            continue
         try:
-            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
+            record = cast(ManifestRecord, load_json(run, "manifest_json"))
+        except InkorgError as exc:  # not JSON, or not what step 02 writes
+            detail = " ".join(str(exc).split())
+            notes.append(f"{manifest_path}: kunde inte läsas ({detail})")
+            continue
+        except OSError as exc:
             notes.append(f"{manifest_path}: kunde inte läsas ({type(exc).__name__})")
             continue
-        files = [resolve_path(name, manifest_path.parent) for name in _manifest_files(manifest)]
-        dated = manifest_date(manifest)
-        if dated is None:
+        folder = run.path("recipients_dir")
+        files = [folder / entry.file_name for entry in record.files]
+        when = _send_date(record)
+        if when is None:
             times = [f.stat().st_mtime for f in files if f.exists()]
             times = times or [manifest_path.stat().st_mtime]
             when = dt.datetime.fromtimestamp(max(times)).date()
@@ -118,19 +108,20 @@ def messaged_in_earlier_runs(
                 f"{run_dir.name}: daterat efter filernas tid ({when}), manifestet saknar"
                 " planned_send_start och created"
             )
-        else:
-            when = dated[0]
         if when < since:
             continue
         runs += 1
+        archive = RunFolder(run_dir, record.campaign).path("archive")
         for file in files:
-            if file.suffix.lower() == ".7z":
-                notes.append(f"{run_dir.name}: {file.name} är krypterad och lästes inte")
-                continue
-            if not file.is_file():
+            if file.is_file():
+                found.append(read_list(file, reference_date, "import file").numbers)
+            elif archive.is_file():
+                notes.append(
+                    f"{run_dir.name}: {file.name} finns bara i det krypterade arkivet"
+                    f" {archive.name} och lästes inte"
+                )
+            else:
                 notes.append(f"{run_dir.name}: {file.name} saknas")
-                continue
-            found.append(read_list(file, reference_date, "import file").numbers)
     notes.insert(0, f"{runs} tidigare utskick sedan {since} lästes från '{root}'")
     if not found:
         return empty, notes

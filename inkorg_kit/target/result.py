@@ -18,6 +18,7 @@ from typing import Any
 import polars as pl
 
 from inkorg_kit._files import atomic_private_path, ensure_private_dir, write_private_text
+from inkorg_kit.io.people_csv import write_people_csv
 from inkorg_kit.run import RunFolder
 from inkorg_kit.vocab import AGE_BAND, SEX, whole_number
 
@@ -108,7 +109,7 @@ class TargetResult:
         but it sits in a folder of sensitive files). Returns the paths under the keys
         ``target_group``, ``funnel_csv``, ``funnel_json`` and ``rejected_csv``.
         """
-        run = RunFolder(ensure_private_dir(run_dir))
+        run = RunFolder(ensure_private_dir(run_dir, tighten=True))
         paths = {
             "target_group": run.path("target_group"),
             "funnel_csv": run.path("target_funnel_csv"),
@@ -117,10 +118,8 @@ class TargetResult:
         }
         with atomic_private_path(paths["target_group"]) as tmp:
             self.group.write_parquet(tmp)
-        with atomic_private_path(paths["funnel_csv"]) as tmp:
-            self.funnel.write_csv(tmp)
-        with atomic_private_path(paths["rejected_csv"]) as tmp:
-            self.rejected.write_csv(tmp)
+        write_people_csv(self.funnel, paths["funnel_csv"])
+        write_people_csv(self.rejected, paths["rejected_csv"])
         write_private_text(
             paths["funnel_json"],
             json.dumps(self.funnel_record(), ensure_ascii=False, indent=2) + "\n",

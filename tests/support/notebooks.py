@@ -5,6 +5,11 @@ Why the kit's kernel manager: tests run notebooks on two workers at once, and ke
 at the same moment collided over TCP ports (``Invalid Signature``, ``Kernel didn't respond``).
 :func:`inkorg_kit.cli.local_kernel_manager` gives each kernel IPC sockets in a private folder
 of its own, for the command and the tests alike.
+
+Three kinds of test still start kernels over TCP, because what they test starts them: nbval,
+the ``papermill`` command as the README writes it, and JupyterLab's own kernels. They carry
+:data:`TCP_KERNELS`, one xdist group, so they run one after another on one worker (``make test``
+runs ``--dist loadgroup``) and never start kernels at the same moment as each other.
 """
 
 from __future__ import annotations
@@ -14,11 +19,16 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+import pytest
+
 from inkorg_kit.cli import local_kernel_manager
 
 from .paths import REPO
 
-__all__ = ["committed_defaults", "notebook_text", "run_notebook"]
+__all__ = ["TCP_KERNELS", "committed_defaults", "notebook_text", "run_notebook"]
+
+#: the mark of a test that starts kernels over TCP: all such tests share one xdist group
+TCP_KERNELS = pytest.mark.xdist_group("tcp-kernels")
 
 NOTEBOOKS = REPO / "notebooks"
 

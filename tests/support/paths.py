@@ -11,6 +11,7 @@ from pathlib import Path
 
 __all__ = [
     "DEMO_CAMPAIGN",
+    "DEMO_CAMPAIGN_NAME",
     "PACKAGE_DATA",
     "REFERENCE",
     "REPO",
@@ -30,3 +31,5 @@ SKATTEVERKET_PNR_CSV = PACKAGE_DATA / "testpersonnummer.csv"
 SKATTEVERKET_SAMORDNING_CSV = PACKAGE_DATA / "testsamordningsnummer.csv"
 #: the demo campaign every notebook's committed parameters point at
 DEMO_CAMPAIGN = REPO / "params" / "demo" / "campaign.yaml"
+#: the demo campaign's name (its ``name:``), which names its run folder and files
+DEMO_CAMPAIGN_NAME = "blodtryck-solbacka-2027"

@@ -67,8 +67,12 @@ def read_rates(groups: pl.DataFrame) -> alt.VConcatChart:
 def cumulative_reads(curves: pl.DataFrame, *, title: str | None = None) -> alt.LayerChart:
     """Cumulative share read over days after sending (Kaplan-Meier), one line per group with
     its pointwise interval as a band. Takes :func:`inkorg_kit.followup.read_curves`
-    (aggregates on an hour grid); thinned to stay under Altair's row limit."""
+    (aggregates on an hour grid; for anyone but the analyst, the protected points of
+    :meth:`inkorg_kit.report.Published.curves`); shares rounded to 0.1 %, thinned to stay
+    under Altair's row limit."""
     frame = curves if isinstance(curves, pl.DataFrame) else pl.from_pandas(curves)
+    # no more precision than a published share (0.1 %): an SVG path must not carry counts
+    frame = frame.with_columns(pl.col("read_share", "low", "high").round(3))
     groups = frame["group"].unique(maintain_order=True).to_list()
     per_group = max(1, frame.height // max(len(groups), 1))
     step = max(1, per_group * len(groups) // _CURVE_MAX_ROWS + 1)
