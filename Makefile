@@ -38,7 +38,8 @@ lint: install
 	$(BIN)/lint-imports
 
 # Two workers; the demo runs once for both (tests/support/demo.py), and each notebook's kernel
-# talks over IPC sockets in a folder of its own, so kernels started together cannot collide.
+# talks over IPC sockets in a folder of its own, so kernels started together cannot collide; the
+# few that must use TCP (nbval, the README's papermill block, JupyterLab) share one xdist group.
 test: install
 	$(BIN)/ruff check inkorg_kit tests benchmarks notebooks
 	$(BIN)/lint-imports
@@ -50,10 +51,11 @@ test-fast: install
 demo: install
 	$(BIN)/inkorg-kit demo
 
-# The file browser shows notebooks/; kernels start in the repo root, where the notebooks'
-# relative paths (params/…, out/…) point.
+# The demo in JupyterLab: the file browser opens in notebooks/ and reaches params/ and out/;
+# every kernel starts in the repo root, where the demo's relative paths (params/…, out/…) point;
+# --allow-root: a container runs as root. One's own campaign: `inkorg-kit lab campaign.yaml`.
 lab: install
-	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --MappingKernelManager.root_dir=$(CURDIR)
+	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) --FileContentsManager.preferred_dir=notebooks --ServerApp.kernel_manager_class=inkorg_kit.cli.lab_kernels.CampaignKernelManager --allow-root
 
 # docs/campaign.md, every campaign key, is generated from the typed models (a test checks it).
 docs: install

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from support import (
     REFERENCE,
     REPO,
@@ -20,6 +21,11 @@ from support import (
     run_demo_once,
     run_notebook,
 )
+
+# Hypothesis draws the same examples on every run (and keeps no database between runs): a test
+# that fails, fails every time, on every machine, instead of one run in ten.
+settings.register_profile("inkorg-kit", derandomize=True, database=None, deadline=None)
+settings.load_profile("inkorg-kit")
 
 __all__ = ["REPO", "assert_no_personnummer", "committed_defaults", "notebook_text", "run_notebook"]
 

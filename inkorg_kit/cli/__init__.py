@@ -5,6 +5,8 @@
         [--timeout SECONDS]
     inkorg-kit report params/demo/campaign.yaml [--status-export FILE] [--exported-at ...]
     inkorg-kit demo
+    inkorg-kit init FOLDER      # a new campaign's folder: campaign.yaml and LÄSMIG.md
+    inkorg-kit schema           # every campaign key: meaning, default, example
 
 Each step is one notebook, executed into the campaign's run folder (``out/<campaign>/``); the
 executed copies are kept under ``notebooks/`` there, so a failure can be read where it happened

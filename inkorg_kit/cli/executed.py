@@ -1,5 +1,5 @@
 """Executed notebooks as the command keeps them: personnummer masked, owner-only, and where a
-failure happened.
+failure happened (the cell, and the line in it that raised).
 
 Why: the executed copy is kept so a failure can be read where it happened; a failing cell's
 error and traceback quote the data it choked on, and papermill writes every parameter into the
@@ -10,6 +10,8 @@ it is masked: sources, outputs and metadata.
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import nbformat
@@ -17,10 +19,23 @@ import nbformat
 from inkorg_kit._files import PRIVATE_FILE_MODE, write_private_text
 from inkorg_kit.privacy import mask_in_text, mask_in_texts
 
-__all__ = ["last_started_cell", "masked", "masked_notebook", "privatise_executed"]
+__all__ = [
+    "last_started_cell",
+    "masked",
+    "masked_notebook",
+    "privatise_executed",
+    "raising_line",
+]
 
 # Output types whose text is base64 (masking could only corrupt them).
 _BINARY_MIME = ("image/png", "image/jpeg", "image/gif", "application/pdf")
+# Terminal colours in a kernel's traceback, and its frames inside a notebook cell: IPython 8.6+
+# writes ``Cell In[4], line 3``, IPython 8.0-8.5 ``Input In [4], in <cell line: 3>()``.
+_COLOURS = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_CELL_FRAMES = (
+    re.compile(r"Cell In\s?\[(\d+)\], line (\d+)"),
+    re.compile(r"Input In \[(\d+)\], in <cell line: (\d+)>"),
+)
 
 
 def masked(text: str) -> str:
@@ -112,3 +127,27 @@ def last_started_cell(executed: Path) -> tuple[int | None, str]:
         count = cell.get("execution_count") or count + 1
         found = (count, cell.source)
     return found
+
+
+def raising_line(traceback: Sequence[str], cell: int | None, source: str) -> tuple[int, str] | None:
+    """The line of cell ``In [cell]`` that raised, as ``(line number, its text)``: the last frame
+    of the kernel's ``traceback`` inside that cell (not a frame of a function an earlier cell
+    defined), its text from the cell's ``source``, stripped, shortened and masked. None when no
+    frame names the cell (a kernel that died, a cell that timed out).
+
+    >>> tb = ["\\x1b[36mCell\\x1b[39m In[4], line 2\\n----> 2 f()", "Cell In[3], line 1"]
+    >>> raising_line(tb, 4, "x = 1\\nf()  # here")
+    (2, 'f()  # here')
+    """
+    found = None
+    for entry in traceback:
+        text = _COLOURS.sub("", str(entry))
+        for pattern in _CELL_FRAMES:
+            for match in pattern.finditer(text):
+                if cell is None or int(match.group(1)) == cell:
+                    found = int(match.group(2))
+    if found is None:
+        return None
+    lines = (source or "").splitlines()
+    shown = lines[found - 1].strip() if 0 < found <= len(lines) else ""
+    return found, masked(shown[:100])

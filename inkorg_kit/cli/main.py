@@ -10,6 +10,8 @@ from pathlib import Path
 
 from inkorg_kit.cli.console import print_result
 from inkorg_kit.cli.executed import masked
+from inkorg_kit.cli.init import init_campaign, schema
+from inkorg_kit.cli.lab import lab_command
 from inkorg_kit.cli.purge import purge_command
 from inkorg_kit.cli.runner import (
     STATUS_EXPORT_DIR,
@@ -25,7 +27,7 @@ from inkorg_kit.errors import UsageError
 
 __all__ = ["main"]
 
-DESCRIPTION = "Run a campaign's notebooks through papermill, or the demo."
+DESCRIPTION = "Kör en kampanjs notebooks (00-04), demot, eller hjälpkommandona runt dem."
 
 
 def _minute(text: str) -> str:
@@ -34,8 +36,7 @@ def _minute(text: str) -> str:
         dt.datetime.strptime(text.strip(), TIME_FORMAT)
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a time as YYYY-MM-DD HH:MM (Swedish local time), e.g. "
-            "'2027-03-23 06:30'"
+            f"{text!r} är ingen tid som ÅÅÅÅ-MM-DD TT:MM (svensk tid), t.ex. '2027-03-23 06:30'"
         ) from None
     return text.strip()
 
@@ -46,29 +47,29 @@ def _seconds(text: str) -> float:
     except ValueError:
         value = -1.0
     if not value > 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0")
+        raise argparse.ArgumentTypeError(f"{text!r} är inget antal sekunder över 0")
     return value
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="inkorg-kit", description=DESCRIPTION)
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run a campaign's notebooks 00-04 into out/<campaign>/")
-    run.add_argument("campaign", type=Path, help="the campaign YAML")
+    run = sub.add_parser("run", help="kör kampanjens notebooks 00-04 in i out/<kampanj>/")
+    run.add_argument("campaign", type=Path, help="kampanjens YAML-fil")
     run.add_argument(
         "--status-export",
         type=Path,
-        help=f"Personalverktyget's status export; default: <run dir>/{STATUS_EXPORT_DIR}/",
+        help=f"Personalverktygets statusexport; standard: <körmapp>/{STATUS_EXPORT_DIR}/",
     )
-    run.add_argument("--run-dir", type=Path, help="default: out/<campaign name>")
-    run.add_argument("--steps", help=f"comma-separated subset of: {', '.join(STEPS)}")
+    run.add_argument("--run-dir", type=Path, help="körmappen; standard: out/<kampanjens namn>")
+    run.add_argument("--steps", help=f"kommaseparerat urval av: {', '.join(STEPS)}")
     run.add_argument(
         "--override-reason",
         default="",
         metavar="TEXT",
-        help="a written reason to go ahead despite guideline errors (steps 00 and 02; recorded)",
+        help="skriftligt skäl att gå vidare trots fel mot riktlinjerna (steg 00 och 02; sparas)",
     )
-    report = sub.add_parser("report", help="run notebook 04 into a dated folder (for cron)")
+    report = sub.add_parser("report", help="kör notebook 04 in i en daterad mapp (för cron)")
     report.add_argument("campaign", type=Path)
     report.add_argument("--status-export", type=Path)
     report.add_argument("--run-dir", type=Path)
@@ -77,29 +78,39 @@ def _parser() -> argparse.ArgumentParser:
             "--exported-at",
             type=_minute,
             metavar='"YYYY-MM-DD HH:MM"',
-            help="when the status export was taken (local time); default: its latest time",
+            help="när statusexporten togs (svensk tid); standard: dess senaste tid",
         )
         command.add_argument(
             "--timeout",
             type=_seconds,
             metavar="SECONDS",
-            help="stop a cell that runs longer than this (for unattended runs); default: none",
+            help="stoppa en cell som kör längre (för obevakade körningar); standard: ingen gräns",
         )
-    sub.add_parser("demo", help="the whole campaign on the bundled synthetic region")
+    sub.add_parser("demo", help="hela kampanjen på den medföljande syntetiska regionen")
+    init = sub.add_parser(
+        "init",
+        help="skapa en kampanjmapp: campaign.yaml (varje nyckel förklarad) och LÄSMIG.md",
+    )
+    init.add_argument("folder", type=Path, help="den nya kampanjens mapp, t.ex. influensa-2027")
+    sub.add_parser("schema", help="skriv ut varje kampanjnyckel: betydelse, standardvärde, exempel")
+    lab = sub.add_parser(
+        "lab", help="JupyterLab på en kampanj: varje notebook förinställd på den, filerna bredvid"
+    )
+    lab.add_argument("campaign", type=Path, nargs="?", help="kampanjens YAML-fil; standard: demot")
     purge = sub.add_parser(
         "purge",
-        help="list (or with --yes delete) personal data in run folders past their retention",
+        help="lista (eller med --yes radera) personuppgifter i körmappar efter gallringstiden",
     )
     purge.add_argument(
         "target",
         type=Path,
         nargs="?",
-        help="a campaign YAML (its run folder) or a folder of run folders; default: out/",
+        help="en kampanjfil (dess körmapp) eller en mapp med körmappar; standard: out/",
     )
     purge.add_argument(
-        "--yes", action="store_true", help="delete the files (default: only list them)"
+        "--yes", action="store_true", help="radera filerna (standard: bara lista dem)"
     )
-    purge.add_argument("--run-dir", type=Path, help="with a campaign YAML: its run folder")
+    purge.add_argument("--run-dir", type=Path, help="med en kampanjfil: dess körmapp")
     return parser
 
 
@@ -134,7 +145,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 exported_at=args.exported_at or "",
                 timeout=args.timeout,
             )
-            print(f"report: {path}")
+            print(f"rapport: {path}")
+        elif args.command == "init":
+            made = init_campaign(args.folder)
+            print(f"Skrev {made.campaign} och {made.readme}.")
+            print(f"Nästa steg: fyll i {made.campaign} och läs {made.readme}.")
+        elif args.command == "schema":
+            sys.stdout.write(schema())
+        elif args.command == "lab":
+            return lab_command(args.campaign)
         elif args.command == "purge":
             return purge_command(args.target, yes=args.yes, run_dir=args.run_dir)
         else:
@@ -146,6 +165,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"inkorg-kit: {masked(str(error))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("inkorg-kit: interrupted", file=sys.stderr)
+        print("inkorg-kit: avbruten", file=sys.stderr)
         return 130
     return 0

@@ -1,5 +1,6 @@
 """Running a campaign's steps: each notebook through papermill into the run folder, in order,
-stopping at the first failure with where it happened.
+stopping at the first failure with where it happened (the notebook, the cell, the line that
+raised). A parameter a notebook does not declare is refused before anything runs.
 
 Why apart from the argument parsing: the runner is what tests, schedulers and the demo call;
 the parser only turns a command line into these calls.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +23,7 @@ from papermill.exceptions import PapermillExecutionError
 
 from inkorg_kit import vocab
 from inkorg_kit._files import PRIVATE_DIR_MODE, ensure_private_dir
-from inkorg_kit.cli.executed import last_started_cell, masked, privatise_executed
+from inkorg_kit.cli.executed import last_started_cell, masked, privatise_executed, raising_line
 from inkorg_kit.cli.kernels import local_kernel_manager
 from inkorg_kit.config.campaign import load_campaign
 from inkorg_kit.demo import region as build_region
@@ -30,10 +32,12 @@ from inkorg_kit.errors import InkorgError, UsageError
 from inkorg_kit.privacy import find_in_text
 from inkorg_kit.recipients import PasswordError, archive_password
 from inkorg_kit.run import ARTEFACTS, STEP_NAMES
+from inkorg_kit.steps.parameters import unknown_parameters_message
 
 __all__ = [
     "RunResult",
     "StepFailed",
+    "check_parameters",
     "chosen_steps",
     "ensure_archive_password",
     "kernel_environment",
@@ -43,12 +47,33 @@ __all__ = [
     "run_demo",
     "run_report",
     "run_step",
+    "write_demo_campaign",
 ]
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOK_DIR = REPO_ROOT / "notebooks"
-DEMO_CAMPAIGN = REPO_ROOT / "params" / "demo" / "campaign.yaml"
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+REPO_ROOT = PACKAGE_DIR.parent
+#: Where a built wheel carries the repository's ``notebooks/`` and ``params/`` (copied there by
+#: ``build_hooks.py`` at build time; a checkout or an editable install has no such folder).
+BUNDLED_DIR = PACKAGE_DIR / "_bundled"
+
+
+def kit_folder(name: str) -> Path:
+    """The kit's ``notebooks`` or ``params`` folder: the installed wheel's copy, else the
+    checkout's. Why both: ``pip install`` of the wheel must run anywhere (issue 12), while an
+    editable install reads the files being edited."""
+    bundled = BUNDLED_DIR / name
+    return bundled if bundled.is_dir() else REPO_ROOT / name
+
+
+NOTEBOOK_DIR = kit_folder("notebooks")
+PARAMS_DIR = kit_folder("params")
+DEMO_CAMPAIGN = PARAMS_DIR / "demo" / "campaign.yaml"
+#: the demo writes its region, and its campaign beside it, here: under the working folder
 DEMO_REGION_DIR = Path("out") / "demo"
+DEMO_CAMPAIGN_FILE = "campaign.yaml"
+#: the demo campaign's source line, and what it says in the copy beside the region
+DEMO_SOURCE_LINE = re.compile(r"^(  source: )\S+.*$", re.M)
+DEMO_SOURCE_COPY = r"\g<1>extract.csv  # beside this file (inkorg-kit demo writes both)"
 # Notebook 02's default ``password_env``: the variable the kernel reads the archive password from.
 PASSWORD_ENV = vocab.PASSWORD_ENV
 DEMO_PASSWORD_ENV = PASSWORD_ENV
@@ -62,13 +87,14 @@ STEPS = STEP_NAMES
 OVERRIDE_STEPS = (STEPS[0], STEPS[2])  # the notebooks with an ``override_reason`` parameter
 PASSWORD_STEP = STEPS[2]  # the only step whose kernel gets the archive password
 
-# What the analyst hands on, by label: the run-folder artefacts (any campaign name).
+# What the analyst reads or hands on, by the label the console shows (any campaign name).
 HANDED_ON = {
-    "recipient archive": "archive",
-    "recipient manifest": "manifest_csv",
-    "send plan": "send_plan_csv",
-    "send plan calendar": "send_plan_ics",
-    "report": "report_html",
+    "kampanjkontroll": "campaign_check_md",
+    "mottagararkiv": "archive",
+    "manifest": "manifest_csv",
+    "sändplan": "send_plan_csv",
+    "sändplan kalender": "send_plan_ics",
+    "rapport": "report_html",
 }
 REPORTS_DIR = "reports"  # `inkorg-kit report` writes each run into reports/<date>_<time>/
 
@@ -78,39 +104,51 @@ def _patterns(key: str) -> tuple[str, ...]:
     return (f"{REPORTS_DIR}/*/{pattern}", pattern) if key == "report_html" else (pattern,)
 
 
-# Messages, kept apart from the logic.
+# Messages, kept apart from the logic: Swedish, as the analyst reads them (option names as
+# typed).
+NOTHING_RUN = "Inget kördes."
 NO_STATUS_EXPORT = (
-    "step {step} needs Personalverktyget's status export: give --status-export FILE (a file, or"
-    " a folder with the sent and failed files), or put the export in {default}/"
+    "steg {step} behöver Personalverktygets statusexport: ange --status-export FIL (en fil, eller"
+    " en mapp med filerna över skickade och misslyckade), eller lägg exporten i {default}/"
 )
 WAITING_FOR_EXPORT = (
-    "step {step} waits for a status export from Personalverktyget; after sending, run:"
-    " inkorg-kit report {campaign} --status-export FILE (or put the export in {default}/)"
+    "steg {step} väntar på en statusexport från Personalverktyget; kör efter utskicket:"
+    " inkorg-kit report {campaign} --status-export FIL (eller lägg exporten i {default}/)"
 )
 NO_PASSWORD = (
-    "no archive password for step {step}: the environment variable {env} is not set and there"
-    " is no terminal to ask on. Set it before the run, e.g. `read -rs {env} && export {env}`;"
-    " it is never taken from a parameter. Nothing was run."
+    "inget lösenord till arkivet för steg {step}: miljövariabeln {env} är inte satt och det finns"
+    " ingen terminal att fråga på. Sätt den före körningen, t.ex. `read -rs {env} && export"
+    " {env}`; den tas aldrig från en parameter. " + NOTHING_RUN
 )
 OVERRIDE_HINT = (
-    'with inkorg-kit: rerun with --override-reason "a written reason" to go ahead despite the'
-    " guideline errors (the reason is recorded in the check report and the manifest)"
+    'med inkorg-kit: kör om med --override-reason "ett skriftligt skäl" för att gå vidare trots'
+    " felen mot riktlinjerna (skälet sparas i kontrollrapporten och i manifestet)"
 )
 KERNEL_DIED = (
-    "the notebook's Python kernel died (out of memory, or killed); nothing after this cell ran"
+    "notebookens Python-kärna dog (slut på minne, eller stoppad); inget efter den här cellen kördes"
 )
-CELL_TIMED_OUT = "the cell ran longer than --timeout {timeout:g} s and was interrupted"
+CELL_TIMED_OUT = "cellen körde längre än --timeout {timeout:g} s och avbröts"
+NOTEBOOK_MISSING = "notebooken {notebook} finns inte"
+NO_KERNEL = (
+    "ingen Jupyter-kärna med namnet {name!r}: installera projektets kärna med `make install`"
+    " (ipykernel install --sys-prefix --name python3)"
+)
+NO_HTML_REPORT = "ingen HTML-rapport skrevs"
+UNKNOWN_STEPS = "okänt steg {unknown}; välj bland: {steps}"
+TOO_MANY_REPORTS = "{reports} har redan 999 rapportmappar för {stamp}"
+REGION_WRITTEN = "syntetisk region skriven till {folder}/ ({summary})"
 PERSONNUMMER_IN_PARAMETER = (
-    "{shown} hold{s} a personnummer: every parameter is written into the executed"
-    " notebook (its parameters cell and metadata), so it must not name a person. Write it"
-    " without the number (a case or file reference instead; rename a file or folder whose"
-    " name holds one). Nothing was run."
+    "{shown} innehåller personnummer: varje parameter skrivs in i den körda notebooken (dess"
+    " parametercell och metadata), så den får inte peka ut en person. Skriv den utan numret"
+    " (en ärende- eller filreferens i stället; byt namn på en fil eller mapp vars namn har ett). "
+    + NOTHING_RUN
 )
 
 
 class StepFailed(InkorgError, RuntimeError):
-    """A notebook failed; carries where (step, ``In [n]`` and the cell's first line), so the
-    message can say it plainly. Every text in it is masked."""
+    """A notebook failed; carries where: the step, the cell (``In [n]``) and, when the kernel
+    said (a traceback), the line in the cell that raised (``line``: its number and text), else
+    the cell's first line; so the message can say it plainly. Every text in it is masked."""
 
     def __init__(
         self,
@@ -121,16 +159,28 @@ class StepFailed(InkorgError, RuntimeError):
         *,
         source: str = "",
         hint: str = "",
+        line: tuple[int, str] | None = None,
     ) -> None:
         self.step, self.executed, self.cell = step, executed, cell
         self.message = masked(message)
-        lines = [line.strip() for line in (source or "").splitlines() if line.strip()]
+        lines = [text.strip() for text in (source or "").splitlines() if text.strip()]
         self.first_line = masked(lines[0][:100]) if lines else ""
+        self.line = (line[0], masked(line[1])) if line else None
         self.hint = hint
-        where = f"In [{cell}]" if cell is not None else "start-up"
-        if self.first_line:
-            where += f" ({self.first_line})"
-        text = f"step {step} failed at {where}: {self.message}\n  executed notebook: {executed}"
+        if cell is None:
+            where = "vid starten"
+        elif self.line:
+            where = f"i In [{cell}], rad {self.line[0]}" + (
+                f": {self.line[1]}" if self.line[1] else ""
+            )
+        else:
+            where = f"i In [{cell}]" + (
+                f", cellen som börjar: {self.first_line}" if self.first_line else ""
+            )
+        text = (
+            f"steg {step} misslyckades {where}\n  {self.message}"
+            f"\n  den körda notebooken: {executed}"
+        )
         super().__init__(text + (f"\n  {hint}" if hint else ""))
 
 
@@ -168,8 +218,9 @@ def _all_artefacts(run_dir: Path) -> dict[Path, int]:
     return _artefact_files(run_dir, [p for key in HANDED_ON.values() for p in _patterns(key)])
 
 
-def _declared_parameters(notebook: Path) -> set[str]:
-    return set(pm.inspect_notebook(str(notebook)))
+def _declared_parameters(notebook: Path) -> dict[str, object]:
+    """The parameters ``notebook`` declares, in its order (papermill reads its parameters cell)."""
+    return dict(pm.inspect_notebook(str(notebook)))
 
 
 def _texts(value: object) -> list[str]:
@@ -202,8 +253,23 @@ def refuse_personnummer(values: Mapping[str, object]) -> None:
                 found.setdefault(name, masked(text)[:120])
     if found:
         shown = ", ".join(f"{name} ({text!r})" for name, text in found.items())
-        s = "s" if len(found) == 1 else ""
-        raise UsageError(PERSONNUMMER_IN_PARAMETER.format(shown=shown, s=s))
+        raise UsageError(PERSONNUMMER_IN_PARAMETER.format(shown=shown))
+
+
+def check_parameters(step: str, names: Sequence[str], notebook: Path | None = None) -> None:
+    """Raise :class:`UsageError` when ``names`` hold a parameter that ``step``'s notebook does
+    not declare: naming it, a close declared name, and every declared one.
+
+    Why: papermill only warns about an undeclared parameter and runs on with the notebook's
+    default, so a misspelt name would silently run something else (the demo campaign, say).
+    """
+    notebook = notebook or NOTEBOOK_DIR / f"{step}.ipynb"
+    declared = list(_declared_parameters(notebook))
+    unknown = [name for name in names if name not in declared]
+    if unknown:
+        raise UsageError(
+            unknown_parameters_message(f"notebook {step}", unknown, declared, NOTHING_RUN)
+        )
 
 
 def kernel_environment(step: str, password: str | None = None) -> dict[str, str]:
@@ -233,7 +299,11 @@ def run_step(
     timeout: float | None = None,
     password: str | None = None,
 ) -> Path:
-    """Execute one notebook with the parameters it declares; raise StepFailed on error.
+    """Execute one notebook with ``parameters``; raise StepFailed on error (naming the cell and
+    the line that raised).
+
+    A parameter the notebook does not declare is refused (:class:`UsageError`, naming the
+    declared ones) before the kernel starts (:func:`check_parameters`).
 
     ``timeout``: seconds a cell may run (None: no limit). The executed copy is masked and
     owner-only afterwards, whether the step succeeded or not. A parameter (or the run folder's
@@ -244,10 +314,8 @@ def run_step(
     """
     notebook = NOTEBOOK_DIR / f"{step}.ipynb"
     if not notebook.exists():
-        raise StepFailed(step, notebook, None, f"notebook {notebook} not found")
-    declared = _declared_parameters(notebook)
-    # papermill would only warn on an undeclared parameter; pass only what the notebook reads
-    parameters = {k: v for k, v in parameters.items() if k in declared}
+        raise StepFailed(step, notebook, None, NOTEBOOK_MISSING.format(notebook=notebook))
+    check_parameters(step, list(parameters), notebook)  # papermill would only warn
     refuse_personnummer({"run_dir": run_dir, "output_dir": output_dir, **parameters})
     executed = (
         ensure_private_dir(output_dir or run_dir / "notebooks", tighten=True) / f"{step}.ipynb"
@@ -273,6 +341,7 @@ def run_step(
             f"{error.ename}: {error.evalue}",
             source=error.source,
             hint=hint,
+            line=raising_line(error.traceback or [], error.exec_count, error.source),
         )
     except (DeadKernelError, CellTimeoutError) as error:
         count, source = last_started_cell(executed)
@@ -283,13 +352,7 @@ def run_step(
         )
         failure = StepFailed(step, executed, count, message, source=source)
     except NoSuchKernel as error:
-        failure = StepFailed(
-            step,
-            executed,
-            None,
-            f"no Jupyter kernel named {error.args[0]!r}: install the project's kernel with"
-            " `make install` (ipykernel install --sys-prefix --name python3)",
-        )
+        failure = StepFailed(step, executed, None, NO_KERNEL.format(name=error.args[0]))
     finally:
         privatise_executed(executed)
     if failure is not None:
@@ -314,14 +377,14 @@ def ensure_archive_password(step: str = PASSWORD_STEP, env: str = PASSWORD_ENV) 
     try:  # recipients asks twice and checks the length, as notebook 02 in JupyterLab does
         return archive_password(env, prompt=True, new=True)
     except PasswordError as error:
-        raise UsageError(f"{error} Nothing was run.") from None
+        raise UsageError(f"{error} {NOTHING_RUN}") from None
 
 
 def chosen_steps(steps: Sequence[str]) -> tuple[str, ...]:
     """``steps`` in the campaign's order (each reads what the one before wrote), checked."""
     unknown = [s for s in steps if s not in STEPS]
     if unknown:
-        raise UsageError(f"unknown step(s) {unknown}; choose from: {', '.join(STEPS)}")
+        raise UsageError(UNKNOWN_STEPS.format(unknown=unknown, steps=", ".join(STEPS)))
     return tuple(s for s in STEPS if s in steps)
 
 
@@ -344,10 +407,25 @@ def run_campaign(
     Without either, the whole campaign stops after 03 to wait for the export (exit 0), while
     a chosen set of steps with 04 in it stops before anything runs. ``password``: the archive
     password for step 02 (default: :data:`PASSWORD_ENV`, or asked for on a terminal); only
-    step 02's kernel gets it. An argument holding a personnummer is refused before anything
-    runs (:func:`refuse_personnummer`).
+    step 02's kernel gets it. An argument holding a personnummer, or a parameter a step's
+    notebook does not declare, is refused before anything runs (:func:`refuse_personnummer`,
+    :func:`check_parameters`).
     """
     steps = chosen_steps(steps)
+
+    def parameters(step: str, export: Path | None) -> dict[str, object]:
+        params: dict[str, object] = {"campaign_file": str(campaign_file), "run_dir": str(run_dir)}
+        if step in OVERRIDE_STEPS and override_reason.strip():
+            params["override_reason"] = override_reason
+        if step == STEPS[4]:
+            params["status_export"] = str(export)
+            if exported_at:
+                params["exported_at"] = exported_at
+        return params
+
+    for step in steps:  # every step's names, before the first one runs
+        if (NOTEBOOK_DIR / f"{step}.ipynb").exists():
+            check_parameters(step, list(parameters(step, status_export)))
     refuse_personnummer(
         {
             "campaign": campaign_file,
@@ -359,7 +437,7 @@ def run_campaign(
     )
     campaign = load_campaign(campaign_file)
     run_dir = campaign.run_folder(run_dir)
-    refuse_personnummer({"the run folder": run_dir})
+    refuse_personnummer({"körmappen": run_dir})
     default_export = run_dir / STATUS_EXPORT_DIR
     if status_export is None and default_export.exists():
         status_export = default_export
@@ -372,9 +450,6 @@ def run_campaign(
     before = _all_artefacts(run_dir)
     executed: dict[str, Path] = {}
     for step in steps:
-        params: dict[str, object] = {"campaign_file": str(campaign_file), "run_dir": str(run_dir)}
-        if step in OVERRIDE_STEPS and override_reason.strip():
-            params["override_reason"] = override_reason
         if step == STEPS[4]:
             if simulate_status_export:
                 status_export = write_status_export(run_dir, campaign)
@@ -386,13 +461,10 @@ def run_campaign(
                     file=sys.stderr,
                 )
                 break
-            params["status_export"] = str(status_export)
-            if exported_at:
-                params["exported_at"] = exported_at
         executed[step] = run_step(
             step,
             run_dir,
-            params,
+            parameters(step, status_export),
             progress=progress,
             timeout=timeout,
             password=password if step == PASSWORD_STEP else None,
@@ -414,7 +486,7 @@ def new_report_folder(reports: Path, now: dt.datetime | None = None) -> Path:
             continue
         os.chmod(folder, PRIVATE_DIR_MODE)
         return folder
-    raise UsageError(f"{reports} already has 999 report folders for {stamp}")
+    raise UsageError(TOO_MANY_REPORTS.format(reports=reports, stamp=stamp))
 
 
 def run_report(
@@ -438,7 +510,7 @@ def run_report(
     )
     campaign = load_campaign(campaign_file)
     run_dir = campaign.run_folder(run_dir)
-    refuse_personnummer({"the run folder": run_dir})
+    refuse_personnummer({"körmappen": run_dir})
     folder = new_report_folder(run_dir / REPORTS_DIR)
     params: dict[str, object] = {
         "campaign_file": str(campaign_file),
@@ -452,8 +524,26 @@ def run_report(
     run_step(STEPS[4], run_dir, params, output_dir=folder, progress=False, timeout=timeout)
     reports = sorted(folder.glob("*.html"))
     if not reports:
-        raise StepFailed(STEPS[4], folder / f"{STEPS[4]}.ipynb", None, "no HTML report written")
+        raise StepFailed(STEPS[4], folder / f"{STEPS[4]}.ipynb", None, NO_HTML_REPORT)
     return reports[-1]
+
+
+def write_demo_campaign(folder: Path) -> Path:
+    """The demo campaign (:data:`DEMO_CAMPAIGN`) copied into ``folder``, beside the region's
+    extract, with its ``target.source`` made ``extract.csv``; the copy's path.
+
+    Why a copy: a campaign's paths count from its file's folder, and the kit's own copy may be
+    in an installed package, far from the working folder's ``out/demo/``; beside the extract,
+    the copy runs from anywhere (``inkorg-kit run out/demo/campaign.yaml``, ``inkorg-kit lab``).
+    """
+    text, replaced = DEMO_SOURCE_LINE.subn(
+        DEMO_SOURCE_COPY, DEMO_CAMPAIGN.read_text(encoding="utf-8"), count=1
+    )
+    if not replaced:  # pragma: no cover - the demo campaign is the kit's own
+        raise UsageError(f"{DEMO_CAMPAIGN}: no target.source line to point at the extract")
+    copy = folder / DEMO_CAMPAIGN_FILE
+    copy.write_text(text, encoding="utf-8")
+    return copy
 
 
 def run_demo(*, progress: bool = True) -> RunResult:
@@ -464,9 +554,10 @@ def run_demo(*, progress: bool = True) -> RunResult:
     password = os.environ.get(DEMO_PASSWORD_ENV, "")
     region = build_region()
     region.write(DEMO_REGION_DIR)
-    print(f"synthetic region written to {DEMO_REGION_DIR}/ ({region.summary_line()})")
+    campaign = write_demo_campaign(DEMO_REGION_DIR)
+    print(REGION_WRITTEN.format(folder=DEMO_REGION_DIR, summary=region.summary_line()))
     return run_campaign(
-        DEMO_CAMPAIGN,
+        campaign,
         simulate_status_export=True,
         progress=progress,
         password=password if password.strip() else DEMO_PASSWORD,

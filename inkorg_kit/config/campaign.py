@@ -52,7 +52,7 @@ from inkorg_kit.config.campaign_parts import (
     Unit,
     one_of,
 )
-from inkorg_kit.config.target_spec import TargetSpec
+from inkorg_kit.config.target_spec import LIST_FIELDS, ListFile, SqlSource, TargetSpec
 from inkorg_kit.config.validation import problems as validation_problems
 from inkorg_kit.config.windows import SendWindows
 from inkorg_kit.config.yaml import parse_yaml, read_yaml_text
@@ -60,7 +60,14 @@ from inkorg_kit.errors import CampaignError
 from inkorg_kit.privacy import find_in_text, mask_in_text
 from inkorg_kit.vocab import MAX_NAME_LENGTH, RUNS_DIR, WEEKDAYS_SV, is_name
 
-__all__ = ["Campaign", "CampaignError", "load_campaign", "parse_campaign"]
+__all__ = [
+    "Campaign",
+    "CampaignError",
+    "load_campaign",
+    "parse_campaign",
+    "relative_to_folder",
+    "resolve_paths",
+]
 
 
 class Campaign(BaseModel):
@@ -110,6 +117,7 @@ class Campaign(BaseModel):
     followup: Followup = Field(default_factory=Followup, description="after sending")
 
     _source: str | None = PrivateAttr(None)
+    _folder: Path | None = PrivateAttr(None)
 
     @field_validator("name")
     @classmethod
@@ -157,6 +165,12 @@ class Campaign(BaseModel):
     def source(self) -> str | None:
         """The file this campaign was loaded from, if any."""
         return self._source
+
+    @property
+    def folder(self) -> Path | None:
+        """The folder of the file this campaign was loaded from (absolute), if any: its
+        relative paths count from here (:func:`load_campaign`)."""
+        return self._folder
 
     @property
     def category_label(self) -> str:
@@ -225,8 +239,17 @@ class Campaign(BaseModel):
 # --------------------------------------------------------------------------- loading
 
 
-def parse_campaign(data: Mapping[str, Any], source: str = "<dict>") -> Campaign:
-    """Validate a campaign mapping; errors become one :class:`CampaignError` naming ``source``."""
+def parse_campaign(
+    data: Mapping[str, Any],
+    source: str = "<dict>",
+    *,
+    folder: str | os.PathLike[str] | None = None,
+) -> Campaign:
+    """Validate a campaign mapping; errors become one :class:`CampaignError` naming ``source``.
+
+    ``folder``: the folder the campaign's relative paths count from (:func:`resolve_paths`);
+    None leaves them as written (relative to the working folder where they are read).
+    """
     if not isinstance(data, Mapping):
         raise CampaignError(
             f"{source}: a campaign must be a mapping of keys (name:, title:, …), got"
@@ -240,12 +263,21 @@ def parse_campaign(data: Mapping[str, Any], source: str = "<dict>") -> Campaign:
         raise CampaignError(
             f"{source}: the campaign has {len(problems)} problem(s)", problems, source=source
         ) from None
+    if folder is not None:
+        base = Path(folder).resolve()
+        campaign = campaign.model_copy(update={"target": resolve_paths(campaign.target, base)})
+        campaign._folder = base
     campaign._source = source
     return campaign
 
 
 def load_campaign(path: str | os.PathLike[str]) -> Campaign:
-    """Read and validate a campaign YAML file; every error names the file and the field."""
+    """Read and validate a campaign YAML file; every error names the file and the field.
+
+    Every relative path in it (``target.source``, the list files, ``target.earlier_runs``, a
+    relative SQLite database) counts from the file's folder, wherever the command runs
+    (:func:`resolve_paths`); run folders stay under the working folder's ``out/``.
+    """
     path = Path(path)
 
     def error(message: str) -> CampaignError:
@@ -254,4 +286,67 @@ def load_campaign(path: str | os.PathLike[str]) -> Campaign:
     data = parse_yaml(read_yaml_text(path, error, "campaign file"), str(path), error)
     if data is None:
         raise error(f"{path}: the campaign file is empty")
-    return parse_campaign(data, source=str(path))
+    return parse_campaign(data, source=str(path), folder=path.parent)
+
+
+# --------------------------------------------------------------------------- relative paths
+
+_SQLITE = "sqlite:///"
+
+
+def relative_to_folder(path: str, folder: Path) -> str:
+    """``path`` as written in a campaign file in ``folder`` (absolute), made to count from the
+    working folder: relative to it when inside it, else absolute; an absolute path (or one
+    starting with ``~``) is kept as written.
+
+    Why relative when inside: the path is shown (the funnel's source, the notebooks) and
+    ``uttag.xlsx`` says more than ``/home/…/uttag.xlsx``. ``..`` is taken after the folder's
+    own links are followed, as the file system does.
+
+    >>> relative_to_folder("/data/x.csv", Path("/tmp/kampanj"))
+    '/data/x.csv'
+    >>> relative_to_folder("../lists/x.csv", Path("/nowhere/kampanj"))
+    '/nowhere/lists/x.csv'
+    """
+    written = Path(path)
+    if written.is_absolute() or path.startswith("~"):
+        return path
+    full = Path(os.path.normpath(folder / written))
+    try:
+        here = Path.cwd().resolve()
+    except OSError:  # the working folder was removed
+        return str(full)
+    return str(full.relative_to(here)) if full.is_relative_to(here) else str(full)
+
+
+def _sql_source(source: SqlSource, folder: Path) -> SqlSource:
+    """A SQLite URL's relative database file counts from ``folder`` too."""
+    url = source.url
+    if not url or not url.startswith(_SQLITE):
+        return source
+    database, _, query = url[len(_SQLITE) :].partition("?")
+    if not database or database.startswith((":memory:", "/", "~")):
+        return source
+    absolute = os.path.normpath(folder / database)
+    return source.model_copy(update={"url": _SQLITE + absolute + (f"?{query}" if query else "")})
+
+
+def resolve_paths(target: TargetSpec, folder: Path) -> TargetSpec:
+    """``target`` with its relative paths counting from ``folder`` (the campaign file's):
+    the source (a file, or a SQLite database in an SQL block), every list file and
+    ``earlier_runs`` (:func:`relative_to_folder`)."""
+    update: dict[str, Any] = {}
+    if isinstance(target.source, str):
+        update["source"] = relative_to_folder(target.source, folder)
+    elif isinstance(target.source, SqlSource):
+        update["source"] = _sql_source(target.source, folder)
+    for key in LIST_FIELDS:
+        update[key] = [
+            entry.model_copy(update={"path": relative_to_folder(entry.path, folder)})
+            if isinstance(entry, ListFile)
+            else relative_to_folder(entry, folder)
+            for entry in getattr(target, key)
+        ]
+    if target.earlier_runs:
+        update["earlier_runs"] = relative_to_folder(target.earlier_runs, folder)
+    return target.model_copy(update=update)

@@ -7,6 +7,12 @@ filters (their order is the order of the funnel); they read nothing. Values peop
 are normalised on the way in: sex words (:data:`inkorg_kit.vocab.SEX_WORDS`), ICD-10 codes
 without dots, commas and spaces (:func:`icd_key`), HSA-ids stripped, dates as YYYY-MM-DD.
 
+Extracts from care systems name their columns in Swedish: a column key that is not set takes
+the first column whose name is one of :data:`COLUMN_NAMES` (case, spaces, hyphens and dots do
+not count: ``Vårdenhetens HSA-id`` is ``vardenhetens_hsa_id``'s spelling); a key that is set
+names its column exactly. List files are a path, or ``{path: …, column: …}`` (:class:`ListFile`)
+when the personnummer column cannot be told by its name.
+
 A database URL is never shown with its password (``user:password@``, ``password=``,
 ``PWD=``: :func:`~inkorg_kit.privacy.redact_secrets`), and a URL given as plain text is
 refused: use an SQL block with ``url_env``. An SQL block that is wrong gives one line
@@ -42,11 +48,16 @@ from inkorg_kit.privacy import redact_secrets
 from inkorg_kit.vocab import SEX_WORDS
 
 __all__ = [
+    "COLUMN_NAMES",
+    "LIST_FIELDS",
     "URL_AS_TEXT",
     "AgeRange",
+    "ListFile",
     "SqlSource",
     "TargetSpec",
     "icd_key",
+    "list_column",
+    "list_path",
     "parse_sql_source",
 ]
 
@@ -57,6 +68,47 @@ URL_AS_TEXT = (
     "a database URL cannot be given as plain text (it would be shown and kept with the"
     " parameters); give an SQL block with the URL in an environment variable instead:"
     " source: {url_env: INKORG_DB_URL, query: 'SELECT … FROM …'}"
+)
+
+
+#: The column names each column key takes when it is not set, first match wins: the English
+#: default, then Swedish spellings as Cosmic, TakeCare and other care systems write them.
+COLUMN_NAMES: dict[str, tuple[str, ...]] = {
+    "pnr_column": (
+        "personnummer", "pnr", "personnr", "person_nr", "pers_nr", "patient_pnr",
+        "patientens_personnummer", "patient_personnummer", "personnummer_samordningsnummer",
+        "ssn",
+    ),
+    "unit_column": (
+        "unit_hsa_id", "vårdenhetens_hsa_id", "vårdenhet_hsa_id", "enhetens_hsa_id",
+        "enhet_hsa_id", "hsa_id", "vårdenhet", "enhet",
+    ),
+    "diagnosis_column": (
+        "icd10", "icd_10", "diagnoskod", "diagnoskoder", "diagnos", "diagnoser", "huvuddiagnos",
+    ),
+    "contact_date_column": (
+        "contact_date", "besöksdatum", "kontaktdatum", "vårdkontaktdatum", "besöksdag",
+    ),
+    "deceased_column": (
+        "deceased", "avliden", "avliden_datum", "avlidendatum", "dödsdatum", "död",
+    ),
+    "protected_identity_column": (
+        "protected_identity", "skyddad_identitet", "sekretessmarkering",
+        "skyddad_folkbokföring", "skyddade_personuppgifter", "sekretess",
+    ),
+    "opted_out_column": (
+        "opted_out", "avböjt", "avböjt_meddelanden", "avböjt_digitala_meddelanden",
+        "avböjt_utskick", "reservation", "reserverad", "reservation_mot_utskick",
+    ),
+}  # fmt: skip
+
+#: The keys that take list files.
+LIST_FIELDS = (
+    "include_lists",
+    "exclude_lists",
+    "deceased_lists",
+    "protected_identity_lists",
+    "opted_out_lists",
 )
 
 
@@ -213,6 +265,43 @@ class AgeRange(BaseModel):
         return self
 
 
+class ListFile(BaseModel):
+    """A list file with its personnummer column named: ``{path: lists/x.xlsx, column: Pnr}``.
+
+    A plain path takes the column named like a personnummer column (Personnummer, Pnr, …),
+    or the only column."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: str = Field(description="the list file (csv/txt/xlsx/parquet)", examples=["lista.xlsx"])
+    column: str | None = Field(
+        None, description="the column holding personnummer", examples=["Personnummer"]
+    )
+    header_row: int | None = Field(
+        None,
+        ge=1,
+        description="the row of the header, as Excel shows it (default: found by itself)",
+        examples=[4],
+    )
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("path is empty: give the list file, e.g. lists/exclude.csv")
+        return value.strip()
+
+
+def list_path(entry: str | ListFile) -> str:
+    """The file of a list entry (a plain path or a :class:`ListFile`)."""
+    return entry.path if isinstance(entry, ListFile) else entry
+
+
+def list_column(entry: str | ListFile) -> str | None:
+    """The personnummer column of a list entry (None: found by its name)."""
+    return entry.column if isinstance(entry, ListFile) else None
+
+
 def icd_key(code: str) -> str:
     """ICD-10 codes compared without dots, commas and spaces, upper case: ``e11,9`` → ``E119``.
 
@@ -234,17 +323,37 @@ class TargetSpec(BaseModel):
         ),
         examples=["extract.xlsx"],
     )
+    header_row: int | None = Field(
+        None,
+        ge=1,
+        description=(
+            "the row of the extract's header as Excel or an editor numbers it (1 = the first);"
+            " default: the first row naming a personnummer column, below any title rows"
+        ),
+        examples=[4],
+    )
     pnr_column: str = Field(
-        "personnummer", description="column holding personnummer", examples=["Personnummer"]
+        "personnummer",
+        description="column holding personnummer (default: one named Personnummer, Pnr,"
+        " Personnr, …)",
+        examples=["Personnummer"],
     )
     unit_column: str = Field(
-        "unit_hsa_id", description="column with the unit's HSA-id", examples=["Vårdenhet HSA-id"]
+        "unit_hsa_id",
+        description="column with the unit's HSA-id (default: unit_hsa_id, Vårdenhetens HSA-id,"
+        " HSA-id, Vårdenhet, Enhet, …)",
+        examples=["Vårdenhet HSA-id"],
     )
     diagnosis_column: str = Field(
-        "icd10", description="column with ICD-10 codes", examples=["Diagnoskod"]
+        "icd10",
+        description="column with ICD-10 codes (default: icd10, Diagnoskod, Diagnos, …)",
+        examples=["Diagnoskod"],
     )
     contact_date_column: str = Field(
-        "contact_date", description="column with contact dates", examples=["Besöksdatum"]
+        "contact_date",
+        description="column with contact dates (default: contact_date, Besöksdatum,"
+        " Kontaktdatum, …)",
+        examples=["Besöksdatum"],
     )
     age: AgeRange | None = Field(
         None, description="age range {min: 40, max: 74} in whole years (optionally at: a date)"
@@ -273,13 +382,15 @@ class TargetSpec(BaseModel):
         description="two dates [first, last], e.g. ['2026-01-01', '2026-12-31']",
         examples=[["2026-01-01", "2026-12-31"]],
     )
-    include_lists: list[str] = Field(
+    include_lists: list[str | ListFile] = Field(
         default_factory=list,
-        description="files: keep only these",
+        description="files: keep only these (a path, or {path: …, column: …})",
         examples=[["lists/include.csv"]],
     )
-    exclude_lists: list[str] = Field(
-        default_factory=list, description="files: drop these", examples=[["lists/exclude.csv"]]
+    exclude_lists: list[str | ListFile] = Field(
+        default_factory=list,
+        description="files: drop these (a path, or {path: …, column: …})",
+        examples=[["lists/exclude.csv"]],
     )
     exclude_deceased: bool = Field(
         True, description="drop deceased people (needs deceased_column or deceased_lists)"
@@ -305,27 +416,32 @@ class TargetSpec(BaseModel):
     )
     # Where the exclusion flags come from: a column of the extract and/or list files.
     deceased_column: str = Field(
-        "deceased", description="column flagging deceased people", examples=["Avliden"]
+        "deceased",
+        description="column flagging deceased people: yes/no or a date (default: deceased,"
+        " Avliden, Avliden datum, …)",
+        examples=["Avliden"],
     )
     protected_identity_column: str = Field(
         "protected_identity",
-        description="column flagging protected identity",
+        description="column flagging protected identity (default: protected_identity,"
+        " Skyddad identitet, Sekretessmarkering, Skyddad folkbokföring, …)",
         examples=["Skyddad identitet"],
     )
     opted_out_column: str = Field(
         "opted_out",
-        description="column flagging residents who opted out of messages",
+        description="column flagging residents who opted out of messages (default:"
+        " opted_out, Avböjt, Reservation, …)",
         examples=["Avböjt meddelanden"],
     )
-    deceased_lists: list[str] = Field(
+    deceased_lists: list[str | ListFile] = Field(
         default_factory=list, description="files: deceased", examples=[["lists/deceased.csv"]]
     )
-    protected_identity_lists: list[str] = Field(
+    protected_identity_lists: list[str | ListFile] = Field(
         default_factory=list,
         description="files: people with protected identity",
         examples=[["lists/protected_identity.csv"]],
     )
-    opted_out_lists: list[str] = Field(
+    opted_out_lists: list[str | ListFile] = Field(
         default_factory=list,
         description="files: residents who opted out",
         examples=[["lists/opted_out.csv"]],
@@ -352,6 +468,34 @@ class TargetSpec(BaseModel):
             "source is a file path (e.g. out/demo/extract.csv) or an SQL block"
             " {url_env: INKORG_DB_URL, query: 'SELECT …'}"
         )
+
+    @field_validator(*LIST_FIELDS, mode="before")
+    @classmethod
+    def _lists(cls, value: object, info: ValidationInfo) -> object:
+        if value is None:
+            return []
+        if isinstance(value, str | os.PathLike | Mapping | ListFile):
+            value = [value]  # one file written without the brackets
+        if not isinstance(value, Sequence):
+            raise ValueError(
+                f"{info.field_name} is a list of files: paths, or {{path: …, column: …}} blocks,"
+                f" e.g. [lists/a.csv, {{path: lists/b.xlsx, column: Personnummer}}]"
+            )
+        out: list[object] = []
+        for entry in value:
+            if isinstance(entry, os.PathLike):
+                entry = os.fspath(entry)
+            if isinstance(entry, Mapping):
+                unknown = sorted(set(entry) - set(ListFile.model_fields))
+                if unknown:
+                    raise ValueError(
+                        f"{info.field_name}: unknown key {', '.join(map(repr, unknown))} in a"
+                        " list entry; an entry is a path or {path: …, column: …} (and"
+                        " optionally header_row: …)"
+                    )
+                entry = ListFile.model_validate(dict(entry))
+            out.append(entry)
+        return out
 
     @field_validator("sex", mode="before")
     @classmethod

@@ -26,7 +26,14 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from inkorg_kit.errors import ScheduleError
-from inkorg_kit.vocab import TIME_ZONE_NAME, WEEKDAY_NAMES, WEEKDAYS_SHORT_SV
+from inkorg_kit.vocab import TIME_ZONE_NAME, WEEKDAY_NAMES, WEEKDAYS_SHORT_SV, WEEKDAYS_SV
+
+#: Every weekday name accepted in YAML, English and Swedish, to its number (Monday 0).
+_WEEKDAY_NUMBERS = {
+    name: number
+    for names in (WEEKDAY_NAMES, WEEKDAYS_SHORT_SV, WEEKDAYS_SV)
+    for number, name in enumerate(names)
+}
 
 __all__ = ["NIGHT_FROM", "NIGHT_UNTIL", "SendWindows", "as_windows", "clock_time"]
 
@@ -134,16 +141,20 @@ class SendWindows(BaseModel):
     @field_validator("weekdays", mode="before")
     @classmethod
     def _weekday_names(cls, value: object) -> object:
+        """Weekdays as English (``mon``, ``monday``) or Swedish (``mån``, ``måndag``) names, or
+        0-6 (Monday 0): the report writes ``mån–tor``, so the campaign may too."""
         if isinstance(value, list | tuple):
             out = []
             for item in value:
                 if isinstance(item, str):
-                    key = item.strip().lower()[:3]
-                    if key not in WEEKDAY_NAMES:
+                    text = item.strip().lower().rstrip(".")
+                    key = text if text in _WEEKDAY_NUMBERS else text[:3]
+                    if key not in _WEEKDAY_NUMBERS:
                         raise ValueError(
-                            f"weekday {item!r} is not one of: {', '.join(WEEKDAY_NAMES)} (or 0-6)"
+                            f"weekday {item!r} is not one of: {', '.join(WEEKDAY_NAMES)}, "
+                            f"{', '.join(WEEKDAYS_SHORT_SV)} (or 0-6, Monday 0)"
                         )
-                    out.append(WEEKDAY_NAMES.index(key))
+                    out.append(_WEEKDAY_NUMBERS[key])
                 else:
                     out.append(item)
             return tuple(out)

@@ -23,7 +23,6 @@ from typing import Any
 
 import polars as pl
 
-from inkorg_kit import pnr
 from inkorg_kit.io.detect import looks_like_number
 from inkorg_kit.io.excel import excel_plan
 from inkorg_kit.io.messages import (
@@ -57,7 +56,6 @@ __all__ = [
 ]
 
 _FORMULA_TEXT = r'^\s*="(.*)"\s*$'  # Excel's text form ="0101012385", kept by CSV exports
-_WHOLE_FLOAT = r"^\s*(\d{1,15})[.,]0+\s*$"  # 199001012385.0 (or ,0 from Swedish Excel)
 
 
 @dataclass(frozen=True)
@@ -182,21 +180,17 @@ def _read(
 
 
 def excel_text_forms(frame: pl.DataFrame, pnr_names: set[str]) -> pl.DataFrame:
-    """Values as the digits they hold: Excel's text form ``="…"`` (any text column) and, in
-    the personnummer columns, a whole number written as a float (``199001012385.0``), which
-    becomes digits as an Excel number cell does (:func:`inkorg_kit.pnr.as_text`)."""
-    changes = []
-    for name in frame.columns:
-        if frame.schema[name] != pl.String:
-            continue
-        values = frame[name]
-        if values.str.contains(_FORMULA_TEXT).any():
-            values = values.str.replace(_FORMULA_TEXT, "${1}")
-        if name in pnr_names and values.str.contains(_WHOLE_FLOAT).any():
-            whole = values.str.extract(_WHOLE_FLOAT, 1).cast(pl.Int64, strict=False)
-            values = pl.coalesce(pnr.as_text(whole), values)
-        if values is not frame[name]:
-            changes.append(values.alias(name))
+    """Text columns with Excel's text form ``="…"`` as the text it holds. Personnummer columns
+    are left to :func:`inkorg_kit.pnr.clean`, which reads that form and a whole number written
+    as a float (``199001012385.0``) on the few rows that are not plain, at no cost to the rest.
+    """
+    changes = [
+        frame[name].str.replace(_FORMULA_TEXT, "${1}")
+        for name in frame.columns
+        if frame.schema[name] == pl.String
+        and name not in pnr_names
+        and frame[name].str.contains(_FORMULA_TEXT).any()
+    ]
     return frame.with_columns(changes) if changes else frame
 
 
@@ -218,9 +212,18 @@ def read_table(
     number has no header: its column is ``personnummer`` and blank lines stay empty values.
     ``pnr_column`` and ``required_columns`` must exist, else :class:`InputError` lists the
     columns found. ``sheet`` picks an Excel sheet (name or 0-based position; default the
-    first); ``encoding`` and ``delimiter`` override detection for text files.
+    first); ``encoding`` and ``delimiter`` override detection for text files. The header is
+    the first row naming a personnummer column (or ``pnr_column``), below any title rows, else
+    the first row; ``header_row`` (1-based, as Excel or an editor shows it) says it.
     """
-    plan = open_plan(path, sheet=sheet, encoding=encoding, delimiter=delimiter)
+    plan = open_plan(
+        path,
+        sheet=sheet,
+        encoding=encoding,
+        delimiter=delimiter,
+        header_row=header_row,
+        wanted=pnr_column,
+    )
     return _read(plan, required_columns=required_columns, pnr_column=pnr_column)
 
 

@@ -160,6 +160,8 @@ def find_layout(
             skip += index
         else:
             found = False
+            if separator is None and delimiter is None:
+                skip += _below_title_lines(top)
     body = "\n".join(raw_lines[skip:])
     records = [line for line in plain_lines(body) if line.strip()]  # quoted newlines joined
     if not records:
@@ -179,6 +181,33 @@ def find_layout(
     if not found and not bare:  # polars takes the first line that is not blank as the header
         skip += next(i for i, line in enumerate(raw_lines[skip:]) if line.strip())
     return Layout(separator or ",", skip, bare, shown, found, raw_lines[:HEADER_SCAN_ROWS])
+
+
+def _below_title_lines(top: list[str]) -> int:
+    """Lines of title above a table whose header names no personnummer column: when the first
+    line that is not blank holds no delimiter but a later line starts a table (``;`` or tab
+    at least once, ``,`` at least twice, as often in the lines after it), that line is the
+    header. 0 when there is no such table (a one-column list keeps its first line)."""
+    lines = plain_lines("\n".join(top))
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    if not filled or any(d in lines[filled[0]] for d in DELIMITERS):
+        return 0
+    for i in filled[1:]:
+        for candidate in DELIMITERS:
+            count = lines[i].count(candidate)
+            if count < (2 if candidate == "," else 1):
+                continue
+            after = [line for line in lines[i + 1 :] if line.strip()][:20]
+            same_shape = all(line.count(candidate) == count for line in after)
+            if len(after) >= 2 and same_shape and _names_columns(lines[i], candidate):
+                return i
+    return 0
+
+
+def _names_columns(line: str, delimiter: str) -> bool:
+    """A line that can be a header: every cell a name (text, not blank, not a number)."""
+    cells = [cell.strip() for cell in _cells(line, [delimiter])]
+    return all(cell and not cell.replace(",", "").replace(".", "").isdigit() for cell in cells)
 
 
 def _cells(line: str, delimiters: Sequence[str]) -> list[str]:

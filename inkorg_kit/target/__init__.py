@@ -6,7 +6,9 @@ an extract (a file :mod:`inkorg_kit.io` reads, a frame, or an SQL query) and ret
 
 How rows become people (the funnel always sums to the rows in):
 
-1. ``rows_in``: every row of the extract (an extract has one row per care contact).
+1. ``rows_in``: every row of the extract (an extract has one row per care contact), below the
+   header (found below any title rows, or ``header_row``); ``blank_rows``: rows whose every
+   cell is empty (listed only when there are any; Excel keeps them between blocks of data).
 2. ``rejected_<reason>``: rows whose personnummer :func:`inkorg_kit.pnr.clean` rejects, one
    step per reason (empty, bad format, bad date, bad check digit, reserve number, …).
 3. ``duplicate``: rows of a person already counted (the same person in any shape); after this
@@ -28,6 +30,12 @@ that latest contact.
 
 Diagnosis codes are compared without dots, commas and spaces on both sides (the YAML and
 the data), so ``E 11.9``, ``e11,9`` and ``E119`` all match ``E11`` and ``E11.9``.
+
+Columns are found by their English or Swedish names unless their key is set
+(:data:`~inkorg_kit.config.target_spec.COLUMN_NAMES`: Personnummer, Besöksdatum, Vårdenhetens
+HSA-id, Diagnoskod, Avliden, Skyddad identitet, Avböjt, …). Row numbers (``first_row``,
+messages) are those Excel or a text editor shows. Include and exclude lists say in their notes
+how many of their personnummer matched nobody in the extract.
 
 Flags (deceased, protected identity, opted out) come from columns of the extract (any row
 flagged flags the person; ``1/0``, ``true/false``, ``ja/nej``, ``j/n``, ``x``/empty) and/or

@@ -1,10 +1,14 @@
-"""Loading the extract a spec names (a file, an SQL block, or a frame) and checking that it
-has the columns the spec needs.
+"""Loading the extract a spec names (a file, an SQL block, or a frame), finding its columns
+by their Swedish names, and checking that it has the columns the spec needs.
 
-Why apart: every way an extract arrives ends here as one polars frame and a description that
-is safe to show (no password, no personnummer), and every column the filters need is checked
-before any work starts, with an error that names the column, similar ones, and the fix. An
-exclusion that is on but has neither its column nor a list never switches itself off.
+Why apart: every way an extract arrives ends here as one polars frame, a description that is
+safe to show (no password, no personnummer) and the row number its first row has for the
+analyst (the line in an editor, the row in Excel). A column key that is not set takes the
+column named one of :data:`~inkorg_kit.config.target_spec.COLUMN_NAMES` (Personnummer,
+Besöksdatum, Vårdenhetens HSA-id, Diagnoskod, Avliden, …; :func:`resolve_columns`). Every
+column the filters need is checked before any work starts, with an error that names the key
+to set, similar columns, and the columns found (masked). An exclusion that is on but has
+neither its column nor a list never switches itself off.
 """
 
 from __future__ import annotations
@@ -18,21 +22,33 @@ from typing import TYPE_CHECKING, TypeAlias
 import polars as pl
 
 from inkorg_kit import pnr
-from inkorg_kit.config.target_spec import URL_AS_TEXT, SqlSource, TargetSpec, parse_sql_source
+from inkorg_kit.config.target_spec import (
+    COLUMN_NAMES,
+    URL_AS_TEXT,
+    SqlSource,
+    TargetSpec,
+    parse_sql_source,
+)
 from inkorg_kit.errors import TargetError
-from inkorg_kit.io import read_sql, read_table
+from inkorg_kit.io import SettingKeys, loose_name, read_extract, read_sql
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "TARGET_KEYS",
     "ExtractSource",
+    "find_column",
     "load_extract",
     "need_column",
     "need_flag_sources",
     "read_sql_source",
+    "resolve_columns",
     "resolve_path",
 ]
+
+#: How the extract's settings are named in messages: the campaign's keys.
+TARGET_KEYS = SettingKeys(column="set target.pnr_column to", header_row="set target.header_row to")
 
 #: What :func:`inkorg_kit.target.select` takes as ``source``: a file path, an SQL block (a
 #: model or its mapping), or a polars or pandas frame.
@@ -55,7 +71,7 @@ def resolve_path(path: str | os.PathLike[str], base: Path) -> Path:
     return p if p.is_absolute() else base / p
 
 
-def read_sql_source(source: SqlSource, pnr_column: str) -> pl.DataFrame:
+def read_sql_source(source: SqlSource, pnr_column: str | None) -> pl.DataFrame:
     """Run the query; any error is a :class:`TargetError` with every password hidden."""
     try:  # io.read_sql hides every password in its messages
         return read_sql(
@@ -85,8 +101,12 @@ def _frame_from(source: object) -> pl.DataFrame:
 
 def load_extract(
     spec: TargetSpec, source: ExtractSource | None, base: Path
-) -> tuple[pl.DataFrame, str]:
-    """The extract (``source``, else ``spec.source``) and where it came from, safe to show."""
+) -> tuple[pl.DataFrame, str, int, TargetSpec]:
+    """The extract (``source``, else ``spec.source``), where it came from (safe to show), the
+    row number its first row has for the analyst (the line (text) or row (Excel) below the
+    header and any title rows; 1 for SQL results and frames: row 1 = the first row), and
+    ``spec`` with its column keys that are not set naming the extract's columns
+    (:func:`resolve_columns`)."""
     if source is None:
         source = spec.source
     if source is None:
@@ -100,23 +120,65 @@ def load_extract(
         except ValueError as exc:
             raise TargetError(f"source: {exc}") from None
     if isinstance(source, SqlSource):
-        return read_sql_source(source, spec.pnr_column), source.describe()
+        explicit = "pnr_column" in spec.model_fields_set
+        frame = read_sql_source(source, spec.pnr_column if explicit else None)
+        return frame, source.describe(), 1, resolve_columns(spec, frame.columns)
     if isinstance(source, str | os.PathLike):
         if "://" in os.fspath(source):
             raise TargetError(f"source: {URL_AS_TEXT}")
         path = resolve_path(source, base)
-        return read_table(path, pnr_column=spec.pnr_column), str(source)
-    return _frame_from(source), "(frame)"
+        explicit = "pnr_column" in spec.model_fields_set
+        table = read_extract(
+            path,
+            spec.pnr_column if explicit else None,
+            header_row=spec.header_row,
+            keys=TARGET_KEYS,
+        )
+        if not explicit and table.pnr_column is not None:  # as the file names it
+            spec = spec.model_copy(update={"pnr_column": table.pnr_column})
+        return table.frame, str(source), table.first_row, resolve_columns(spec, table.frame.columns)
+    frame = _frame_from(source)
+    return frame, "(frame)", 1, resolve_columns(spec, frame.columns)
+
+
+def find_column(columns: Sequence[str], names: Sequence[str]) -> str | None:
+    """The first of ``names`` (compared loosely: case, spaces, hyphens, dots do not count)
+    that is a column; the column as the file writes it."""
+    by_key: dict[str, str] = {}
+    for column in columns:
+        by_key.setdefault(loose_name(column), column)
+    for name in names:
+        found = by_key.get(loose_name(name))
+        if found is not None:
+            return found
+    return None
+
+
+def resolve_columns(spec: TargetSpec, columns: Sequence[str]) -> TargetSpec:
+    """``spec`` with each column key that is not set naming the extract's column by its
+    English or Swedish name (:data:`COLUMN_NAMES`); keys that are set stay as written."""
+    update = {}
+    for key, names in COLUMN_NAMES.items():
+        current = getattr(spec, key)
+        if key in spec.model_fields_set or current in columns:
+            continue
+        found = find_column(columns, names)
+        if found is not None:
+            update[key] = found
+    return spec.model_copy(update=update) if update else spec
 
 
 def need_column(frame: pl.DataFrame, column: str, field_name: str, why: str) -> None:
-    """A :class:`TargetError` naming the columns there are, unless ``column`` is one."""
+    """A :class:`TargetError` naming the key to set and the columns there are (masked),
+    unless ``column`` is one."""
     if column not in frame.columns:
         shown = ", ".join(repr(c) for c in frame.columns[:30])
+        names = COLUMN_NAMES.get(field_name, ())
+        taken = f" (a column named {', '.join(names[:4])}, … is found by itself)" if names else ""
         raise TargetError(
             pnr.mask_in_text(
                 f"{why} needs the column '{column}' (target.{field_name}), but the source has "
-                f"columns {shown}; name the right column in target.{field_name}"
+                f"columns {shown}; name the right column in target.{field_name}{taken}"
             )
         )
 

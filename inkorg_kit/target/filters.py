@@ -1,7 +1,8 @@
 """The person-level filters of a spec, in order, and the funnel they make.
 
 Why apart: the funnel is the promise that every input row is accounted for. Its steps are, in
-order: ``rows_in``; one ``rejected_<reason>`` step per reason a personnummer is refused (always
+order: ``rows_in``; ``blank_rows`` (wholly blank rows, when there are any); one
+``rejected_<reason>`` step per reason a personnummer is refused (always
 listed, so runs compare); ``duplicate``; then the filters in the order of the
 :class:`~inkorg_kit.config.target_spec.TargetSpec` fields (age and sex, units, diagnosis, last
 contact, include lists, exclude lists one step per file, the exclusions deceased, protected
@@ -22,7 +23,7 @@ from typing import Any
 import polars as pl
 
 from inkorg_kit import pnr
-from inkorg_kit.config.target_spec import TargetSpec
+from inkorg_kit.config.target_spec import ListFile, TargetSpec, list_column, list_path
 from inkorg_kit.errors import TargetError
 from inkorg_kit.target.extract import resolve_path
 from inkorg_kit.target.frequency_cap import messaged_in_earlier_runs
@@ -30,7 +31,14 @@ from inkorg_kit.target.lists import ListRead, read_list
 from inkorg_kit.target.people import epoch_days
 from inkorg_kit.target.result import FUNNEL_COLUMNS
 
-__all__ = ["Filters", "apply_filters", "funnel_frame", "funnel_row", "rejection_steps"]
+__all__ = [
+    "Filters",
+    "apply_filters",
+    "blank_step",
+    "funnel_frame",
+    "funnel_row",
+    "rejection_steps",
+]
 
 
 def funnel_row(step: str, label: str, removed: int, note: str | None = None) -> dict[str, Any]:
@@ -48,6 +56,7 @@ class Filters:
     base: Path
     columns: Sequence[str]
     this_run_dir: str | os.PathLike[str] | None = None
+    people: pl.Series | None = None  # everyone in the extract (to count unmatched list entries)
     conditions: list[tuple[dict[str, Any], pl.Expr]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -102,29 +111,60 @@ class Filters:
                 pl.col("_between").fill_null(False),
             )
 
-    def _read(self, name: str, what: str) -> ListRead:
-        return read_list(resolve_path(name, self.base), self.reference, what)
+    def _read(self, entry: str | ListFile, what: str) -> ListRead:
+        return read_list(
+            resolve_path(list_path(entry), self.base),
+            self.reference,
+            what,
+            column=list_column(entry),
+            header_row=entry.header_row if isinstance(entry, ListFile) else None,
+        )
+
+    def _unmatched(self, read: ListRead) -> int:
+        """Entries of a list that match nobody in the extract."""
+        if self.people is None:
+            return 0
+        return int((~read.numbers.is_in(self.people.implode())).sum())
+
+    def _matched_note(self, read: ListRead, name: str | None = None) -> str:
+        """How the list's entries add up: in the extract, and matched nobody."""
+        unmatched = self._unmatched(read)
+        total = read.numbers.len()
+        where = f"{name}: " if name else ""
+        return (
+            f"{where}{total} personnummer på listan: {total - unmatched} finns i utdraget,"
+            f" {unmatched} matchade ingen i utdraget"
+        )
 
     def lists(self) -> None:
         spec = self.spec
         if spec.include_lists:
             read = [(name, self._read(name, "include list")) for name in spec.include_lists]
             wanted = pl.concat([r.numbers for _, r in read]).unique()
-            notes = [r.note(Path(name).name) for name, r in read]
-            names = ", ".join(Path(n).name for n in spec.include_lists)
+            notes = []
+            for entry, r in read:
+                shown = Path(list_path(entry)).name
+                notes.append(r.note(shown))
+                notes.append(self._matched_note(r, shown))
+            names = ", ".join(Path(list_path(n)).name for n in spec.include_lists)
             self.add(
                 "include_lists",
                 f"finns på inkluderingslista ({names})",
                 pl.col("personnummer").is_in(wanted.implode()),
                 "; ".join(n for n in notes if n) or None,
             )
-        for index, name in enumerate(spec.exclude_lists, start=1):
-            read = self._read(name, "exclude list")
+        for index, entry in enumerate(spec.exclude_lists, start=1):
+            read = self._read(entry, "exclude list")
+            name = list_path(entry)
+            matched = self._matched_note(read)
+            unusable = self._unusable(read, name)
+            if self._unmatched(read):
+                self.notes.append(f"exkluderingslista {Path(name).name}: {matched}")
             self.add(
                 f"exclude_list_{index}",
                 f"på exkluderingslista {Path(name).name}",
                 ~pl.col("personnummer").is_in(read.numbers.implode()),
-                self._unusable(read, name),
+                "; ".join(n for n in (unusable, matched) if n),
             )
 
     def _unusable(self, read: ListRead, name: str) -> str | None:
@@ -156,8 +196,9 @@ class Filters:
             if f"_{flag}" in self.columns:
                 flagged = pl.col(f"_{flag}").fill_null(False)
                 origin.append(f"kolumnen '{column}'")
-            for name in getattr(spec, f"{flag}_lists"):
-                read = self._read(name, f"{flag} list")
+            for entry in getattr(spec, f"{flag}_lists"):
+                read = self._read(entry, f"{flag} list")
+                name = list_path(entry)
                 flagged = flagged | pl.col("personnummer").is_in(read.numbers.implode())
                 unusable = self._unusable(read, name)
                 origin.append(f"listan {Path(name).name}" + (f" ({unusable})" if unusable else ""))
@@ -182,6 +223,15 @@ class Filters:
         self.notes.extend(notes)
         keep = ~pl.col("personnummer").is_in(messaged.implode())
         self.add("frequency_cap", label, keep, "; ".join(notes))
+
+
+def blank_step(blank: pl.Series | None) -> list[dict[str, Any]]:
+    """The funnel row of wholly blank rows (every cell empty), listed only when there are
+    any: they are no contact, not an empty personnummer."""
+    if blank is None:
+        return []
+    count = int(blank.sum())
+    return [funnel_row("blank_rows", "tomma rader (alla celler tomma)", count)] if count else []
 
 
 def rejection_steps(per_raw: pl.DataFrame, allow_samordningsnummer: bool) -> list[dict[str, Any]]:

@@ -3,7 +3,9 @@ could not be used.
 
 Why apart: each unusable row of an exclusion list is a resident who is *not* excluded, so a
 list is never read silently. :class:`ListRead` counts the invalid and the blank rows and keeps a
-few masked examples with the line the analyst sees in an editor, for the funnel's notes.
+few masked examples with the row the analyst sees in Excel or an editor (title rows above the
+header count), for the funnel's notes. A list's column is named in the campaign as
+``{path: …, column: …}`` when its name does not tell it.
 """
 
 from __future__ import annotations
@@ -16,13 +18,11 @@ import polars as pl
 
 from inkorg_kit import pnr
 from inkorg_kit.errors import TargetError
-from inkorg_kit.io import read_pnr_column
-from inkorg_kit.io.plan import EXCEL_SUFFIXES, PARQUET_SUFFIXES
+from inkorg_kit.io import SettingKeys, read_extract
 
 __all__ = ["ListRead", "read_list"]
 
 _LIST_EXAMPLES = 3
-_NOT_TEXT = EXCEL_SUFFIXES + PARQUET_SUFFIXES
 
 
 @dataclass(frozen=True)
@@ -46,38 +46,40 @@ class ListRead:
         return "; ".join(parts) or None
 
 
-def _first_data_line(path: Path, rows: int) -> int | None:
-    """The 1-based line of a text list's first data row (after a header and a ``sep=`` line).
-
-    The reader keeps every line, blank ones too, so the lines before the data are the file's
-    lines less its rows. None for Excel/Parquet, or when that does not add up (quoted newlines).
-    """
-    if path.suffix.lower() in _NOT_TEXT:
-        return None
-    data = path.read_bytes()
-    lines = data.count(b"\n") + (0 if not data or data.endswith(b"\n") else 1)
-    before = lines - rows
-    return before + 1 if 0 <= before <= 2 else None
-
-
-def read_list(path: Path, reference: dt.date, what: str) -> ListRead:
+def read_list(
+    path: Path,
+    reference: dt.date,
+    what: str,
+    *,
+    column: str | None = None,
+    header_row: int | None = None,
+) -> ListRead:
     """Valid personnummer of a list file (distinct), and its unusable rows with examples.
 
-    ``reference`` decides the century of 10-digit numbers; ``what`` names the list in errors.
+    ``reference`` decides the century of 10-digit numbers; ``what`` names the list in errors;
+    ``column`` is the personnummer column (None: the one named like it, or the only one) and
+    ``header_row`` the row of the header (None: found below any title rows). Examples name
+    the row as Excel or an editor shows it.
     """
     if not path.is_file():
         raise TargetError(
             f"{what} '{path}' does not exist (working folder: {Path.cwd()}); check the path in "
             "the campaign, relative paths count from the folder the notebook runs in"
         )
-    values = read_pnr_column(path)
+    keys = SettingKeys(
+        column=f"name it in the campaign's entry of the {what}: {{path: {path.name}, column: …}};"
+        " set column to",
+        header_row=f"write the {what} as {{path: {path.name}, header_row: …}} with header_row",
+    )
+    table = read_extract(path, column, header_row=header_row, keys=keys, only_pnr=True)
+    assert table.pnr_column is not None
+    values = table.frame[table.pnr_column]
     cleaned = pnr.clean(values, reference_date=reference)
     rejected = cleaned["status"] == "rejected"
     empty = rejected & (cleaned["reason"] == "empty")
     invalid = rejected & ~empty
     examples: tuple[str, ...] = ()
     if invalid.any():
-        first = _first_data_line(path, values.len())
         rows = invalid.arg_true().head(_LIST_EXAMPLES)
         shown = pl.DataFrame(
             {
@@ -87,8 +89,7 @@ def read_list(path: Path, reference: dt.date, what: str) -> ListRead:
             }
         )
         examples = tuple(
-            f"{'rad ' + str(first + row) if first else 'datarad ' + str(row + 1)}:"
-            f" {value} ({pnr.REASON_LABELS.get(reason, reason)})"
+            f"rad {table.first_row + row}: {value} ({pnr.REASON_LABELS.get(reason, reason)})"
             for row, value, reason in shown.iter_rows()
         )
     return ListRead(

@@ -9,7 +9,13 @@ matches"; with ``units`` set, only contacts at those units count.
 
 Diagnosis codes are compared without dots, commas and spaces on both sides, so ``E 11.9``,
 ``e11,9`` and ``E119`` all match ``E11`` and ``E11.9``. Flag columns accept ``1/0``,
-``true/false``, ``ja/nej``, ``j/n``, ``x``/empty (:data:`TRUE_WORDS`, :data:`FALSE_WORDS`).
+``true/false``, ``ja/nej``, ``j/n``, ``x``/empty (:data:`TRUE_WORDS`, :data:`FALSE_WORDS`), and
+a date (``Avliden datum: 2026-11-02``) counts as yes.
+
+Rows wholly blank (every cell empty: Excel keeps them between blocks of data) are no contact
+and no person: :func:`blank_rows` finds them, and they are counted apart in the funnel. Row
+numbers given to people (``first_row``, messages) are those of the file as Excel or an editor
+shows it: ``first_row`` of :func:`people` is the number of the extract's first row.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from inkorg_kit.vocab import SEX, age_band
 __all__ = [
     "FALSE_WORDS",
     "TRUE_WORDS",
+    "blank_rows",
     "epoch_days",
     "group_columns",
     "people",
@@ -35,6 +42,27 @@ __all__ = [
 
 TRUE_WORDS = ("1", "true", "sant", "ja", "j", "yes", "y", "x")
 FALSE_WORDS = ("0", "false", "falskt", "nej", "n", "no", "")
+_A_DATE = r"^(?:\d{4}-\d{2}-\d{2}|\d{8})(?:[ T]\d{2}:\d{2}(?::\d{2})?)?$"
+
+
+def blank_rows(frame: pl.DataFrame, pnr_column: str) -> pl.Series | None:
+    """Rows whose every cell is empty (null, or text of spaces only); None when there are
+    none. Looked for only when some personnummer is empty, so a clean extract costs nothing."""
+    values = frame[pnr_column]
+    empty = values.is_null()
+    if values.dtype == pl.String:
+        empty = empty | (values.str.strip_chars() == "")
+    if not empty.any():
+        return None
+
+    def blank(name: str) -> pl.Expr:
+        column = pl.col(name)
+        if frame.schema[name] == pl.String:
+            return column.is_null() | (column.str.strip_chars() == "")
+        return column.is_null()
+
+    mask = frame.select(pl.all_horizontal(blank(c) for c in frame.columns)).to_series()
+    return mask if mask.any() else None
 
 
 def epoch_days(date: dt.date) -> int:
@@ -63,7 +91,7 @@ def _matching(
     return pl.col(column).cast(pl.String).is_in(hits.implode()).fill_null(False)
 
 
-def _contact_days(frame: pl.DataFrame, column: str) -> pl.Series:
+def _contact_days(frame: pl.DataFrame, column: str, first_row: int) -> pl.Series:
     """Contact dates as days since 1970: Date/Datetime as they are, text as ISO dates."""
     series = frame[column]
     if series.dtype == pl.Date:
@@ -88,7 +116,7 @@ def _contact_days(frame: pl.DataFrame, column: str) -> pl.Series:
             shown = pnr.mask(value) if sum(ch.isdigit() for ch in value) >= 10 else value
             raise TargetError(
                 f"column '{column}' has {int(bad.sum())} values that are not dates, first at "
-                f"row {first + 1} ({shown!r}); write dates as YYYY-MM-DD (e.g. 2026-03-14)"
+                f"row {first_row + first} ({shown!r}); write dates as YYYY-MM-DD (e.g. 2026-03-14)"
             )
     return parsed.cast(pl.Int32)
 
@@ -103,7 +131,8 @@ def _flag(frame: pl.DataFrame, column: str) -> pl.Expr:
 
     def decide(values: pl.Series) -> pl.Series:
         words = values.str.strip_chars().str.to_lowercase()
-        unknown = values.filter(~words.is_in(TRUE_WORDS + FALSE_WORDS))
+        dated = words.str.contains(_A_DATE)  # "Avliden datum": a date is a yes
+        unknown = values.filter(~words.is_in(TRUE_WORDS + FALSE_WORDS) & ~dated)
         if unknown.len():
             shown = [pnr.mask(v) if sum(c.isdigit() for c in v) >= 10 else v for v in unknown]
             raise TargetError(
@@ -111,13 +140,18 @@ def _flag(frame: pl.DataFrame, column: str) -> pl.Expr:
                 f"accepted: {', '.join(TRUE_WORDS)} (yes) and "
                 f"{', '.join(w or 'empty' for w in FALSE_WORDS)} (no)"
             )
-        return words.is_in(TRUE_WORDS)
+        return words.is_in(TRUE_WORDS) | dated
 
     return _matching(frame, column, decide)
 
 
 def people(
-    frame: pl.DataFrame, spec: TargetSpec, reference: dt.date
+    frame: pl.DataFrame,
+    spec: TargetSpec,
+    reference: dt.date,
+    *,
+    first_row: int = 1,
+    blank: pl.Series | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Group rows by raw personnummer text, clean the distinct values, merge per person.
 
@@ -125,6 +159,8 @@ def people(
     that the grouping needs only ``max``/``min``/``len``: filtered aggregations inside a
     group-by are several times slower. The latest counted contact is packed as
     ``day * 2**32 + row``: its maximum gives both the date and the row to read the unit from.
+    Rows in ``blank`` (wholly blank rows) are left out; ``first_row`` is the number the
+    analyst sees on the extract's first row (for messages).
     """
     if frame.schema[spec.pnr_column] != pl.String:
         frame = frame.with_columns(pnr.as_text(frame[spec.pnr_column]).alias(spec.pnr_column))
@@ -153,7 +189,7 @@ def people(
             lambda v: _icd_text(v).str.contains(pattern),
         )
     if has_date:
-        frame = frame.with_columns(_days=_contact_days(frame, spec.contact_date_column))
+        frame = frame.with_columns(_days=_contact_days(frame, spec.contact_date_column, first_row))
         columns["_latest"] = pl.when(at).then(pl.col("_days").cast(pl.Int64) * 2**32 + row)
         if spec.last_contact_between is not None:
             start, end = (epoch_days(d) for d in spec.last_contact_between)
@@ -166,10 +202,15 @@ def people(
             columns[f"_{flag}"] = _flag(frame, name)
 
     maxed = [c for c in columns if c not in ("_raw", "_row")]
+    rows = frame.lazy()
+    if blank is not None:
+        rows = rows.with_columns(_blank=blank)
+        columns["_blank"] = pl.col("_blank")
+    selected = rows.select(**columns)
+    if blank is not None:
+        selected = selected.filter(~pl.col("_blank")).drop("_blank")
     per_raw = (
-        frame.lazy()
-        .select(**columns)
-        .group_by("_raw")
+        selected.group_by("_raw")
         .agg(
             pl.len().alias("_rows"),
             pl.col("_row").min().alias("_first"),
@@ -211,7 +252,9 @@ def people(
     return persons, per_raw
 
 
-def group_columns(group: pl.DataFrame, age_date: dt.date) -> pl.DataFrame:
+def group_columns(group: pl.DataFrame, age_date: dt.date, first_row: int = 1) -> pl.DataFrame:
+    """The group's columns; ``first_row`` is the row number the analyst sees on the extract's
+    first row, so that each person's ``first_row`` is where to find them in the file."""
     if "age" not in group.columns:
         group = group.with_columns(age=pnr.age_at(pl.col("personnummer"), age_date))
     if "sex" not in group.columns:
@@ -234,16 +277,17 @@ def group_columns(group: pl.DataFrame, age_date: dt.date) -> pl.DataFrame:
         unit,
         last,
         pl.col("_rows").cast(pl.Int64).alias("contacts"),
-        pl.col("_first").cast(pl.Int64).alias("first_row"),
+        (pl.col("_first").cast(pl.Int64) + first_row).alias("first_row"),
     )
 
 
-def rejected_values(per_raw: pl.DataFrame) -> pl.DataFrame:
-    """Distinct rejected values, masked, with reason, rows and first row (for finding them)."""
+def rejected_values(per_raw: pl.DataFrame, first_row: int = 1) -> pl.DataFrame:
+    """Distinct rejected values, masked, with reason, rows and first row (for finding them:
+    the row as Excel or an editor numbers it, ``first_row`` being the extract's first)."""
     return (
         per_raw.filter(pl.col("status") == "rejected")
         .select(
-            pl.col("_first").cast(pl.Int64).alias("first_row"),
+            (pl.col("_first").cast(pl.Int64) + first_row).alias("first_row"),
             pl.col("_rows").cast(pl.Int64).alias("rows"),
             pl.col("reason").cast(pl.String),
             pnr.mask(pl.col("_raw")).alias("value_masked"),

@@ -45,7 +45,8 @@ class TargetResult:
     ``group`` columns: :data:`GROUP_COLUMNS` (``personnummer`` normalised ``YYYYMMDD-NNNN``;
     ``age`` at the age date; ``age_band`` as :data:`inkorg_kit.vocab.AGE_BANDS`; ``sex`` F/M;
     ``unit_hsa_id`` and ``last_contact`` of the latest counted contact; ``contacts`` rows in
-    the extract; ``first_row`` the 0-based row where the person first appears).
+    the extract; ``first_row`` the row where the person first appears, numbered as Excel or a
+    text editor shows the file: header on row 1, the first data row is 2, title rows count).
     ``funnel`` columns: :data:`FUNNEL_COLUMNS`. ``rejected`` lists each distinct rejected
     value, masked, with its reason, row count and first row, so the analyst can find it.
     """
@@ -103,7 +104,8 @@ class TargetResult:
     def write(self, run_dir: str | os.PathLike[str]) -> dict[str, Path]:
         """Write ``target_group.parquet``, ``target_funnel.csv`` and ``.json``, and
         ``target_rejected.csv`` (each distinct rejected value, masked, with its reason, row
-        count and first 0-based row: the analyst's list of what to fix in the source).
+        count and first row, numbered as Excel or a text editor shows the extract: the
+        analyst's list of what to fix in the source).
 
         All are written atomically with owner-only permissions (the funnel holds counts only,
         but it sits in a folder of sensitive files). Returns the paths under the keys

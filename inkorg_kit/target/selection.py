@@ -27,12 +27,13 @@ from inkorg_kit.target.extract import (
 from inkorg_kit.target.filters import (
     Filters,
     apply_filters,
+    blank_step,
     funnel_frame,
     funnel_row,
     rejection_steps,
 )
 from inkorg_kit.target.frequency_cap import existing_runs_dir
-from inkorg_kit.target.people import group_columns, people, rejected_values
+from inkorg_kit.target.people import blank_rows, group_columns, people, rejected_values
 from inkorg_kit.target.result import TargetResult
 
 __all__ = ["resolve_reference_date", "select"]
@@ -71,10 +72,15 @@ def select(
     the frequency cap count from it, and it decides the century of 10-digit personnummer.
     Relative paths of the source and of list files count from ``lists_base_dir`` (default the
     working folder). ``this_run_dir`` is skipped by the frequency cap (this campaign's own run).
+
+    Column keys that are not set find their column by its English or Swedish name
+    (Personnummer, Besöksdatum, Vårdenhetens HSA-id, …). Wholly blank rows are counted apart
+    (``blank_rows``, only when there are any). ``first_row`` in the group and the rejected
+    values is the row as Excel or an editor shows it (header on row 1: the first data row is 2).
     """
     reference = pnr.as_date(reference_date)
     base = Path(lists_base_dir) if lists_base_dir is not None else Path.cwd()
-    frame, described = load_extract(spec, source, base)
+    frame, described, first_row, spec = load_extract(spec, source, base)
     age_date = spec.age.at if spec.age is not None and spec.age.at is not None else reference
 
     need_column(frame, spec.pnr_column, "pnr_column", "reading personnummer")
@@ -90,10 +96,12 @@ def select(
     if spec.frequency_cap_days is not None and spec.earlier_runs is not None:
         existing_runs_dir(resolve_path(spec.earlier_runs, base))  # before the work, not after
 
-    persons, per_raw = people(frame, spec, reference)
+    blank = blank_rows(frame, spec.pnr_column)
+    persons, per_raw = people(frame, spec, reference, first_row=first_row, blank=blank)
     valid_rows = int(per_raw.filter(pl.col("personnummer").is_not_null())["_rows"].sum())
     steps = [
         funnel_row("rows_in", "rader in", 0),
+        *blank_step(blank),
         *rejection_steps(per_raw, spec.allow_samordningsnummer),
         funnel_row(
             "duplicate", "dubbletter: samma person på flera rader", valid_rows - persons.height
@@ -104,7 +112,9 @@ def select(
         persons = persons.with_columns(age=pnr.age_at(pl.col("personnummer"), age_date))
     if spec.sex is not None:
         persons = persons.with_columns(sex=pnr.legal_sex(pl.col("personnummer")))
-    filters = Filters(spec, reference, age_date, base, persons.columns, this_run_dir).build()
+    filters = Filters(
+        spec, reference, age_date, base, persons.columns, this_run_dir, persons["personnummer"]
+    ).build()
     group, removed = apply_filters(persons, [keep for _, keep in filters.conditions])
     for (row, _), count in zip(filters.conditions, removed, strict=True):
         row["removed"] = count
@@ -116,9 +126,9 @@ def select(
             f"funnel ends at {funnel['remaining'][-1]} but the group has {group.height} people"
         )
     return TargetResult(
-        group=group_columns(group.sort("_first"), age_date),
+        group=group_columns(group.sort("_first"), age_date, first_row),
         funnel=funnel,
-        rejected=rejected_values(per_raw),
+        rejected=rejected_values(per_raw, first_row),
         reference_date=reference,
         age_date=age_date,
         source=described,

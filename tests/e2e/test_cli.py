@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import io
 import os
+import shutil
 import stat
 from pathlib import Path
 
@@ -95,10 +96,10 @@ def test_a_guideline_error_stops_at_00_with_cell_message_and_the_override_option
     code = cli.main(["run", str(broken), "--run-dir", str(run)])
     err = capsys.readouterr().err
     assert code == 1, err
-    assert "step 00_campaign_check failed at In [" in err
-    assert "(override = report.require_ok(override_reason))" in err  # the cell, quoted
+    assert "steg 00_campaign_check misslyckades i In [" in err
+    assert ", rad 1: override = report.require_ok(override_reason)" in err  # the line, quoted
     assert "CampaignError" in err and "forbidden_category" in err
-    assert '--override-reason "a written reason"' in err  # a hint a command-line user can follow
+    assert '--override-reason "ett skriftligt skäl"' in err  # a hint a command-line user can follow
     assert [p.name for p in (run / "notebooks").iterdir()] == ["00_campaign_check.ipynb"]
     assert not RunFolder(run).exists("target_group")  # 01 did not run
     assert _mode(run) == _mode(run / "notebooks") == 0o700
@@ -112,7 +113,7 @@ def test_a_guideline_error_stops_at_00_with_cell_message_and_the_override_option
 
 
 @pytest.mark.slow
-def test_a_failing_cell_is_named_and_its_personnummer_masked_everywhere(
+def test_a_failing_cell_is_named_at_the_line_that_raised_its_personnummer_masked_everywhere(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys, password
 ) -> None:
     notebooks = tmp_path / "notebooks"
@@ -120,7 +121,11 @@ def test_a_failing_cell_is_named_and_its_personnummer_masked_everywhere(
         notebooks,
         cli.STEPS[0],
         f'print("läste {TEST_PNR}")',
-        f'raise ValueError("rad 3: {TEST_PNR} har fel kontrollsiffra")',
+        "import json\n"
+        "\n"
+        "rader = 3\n"
+        f'raise ValueError("rad 3: {TEST_PNR} har fel kontrollsiffra")  # {TEST_PNR}\n'
+        "print('aldrig')",
     )
     monkeypatch.setattr(cli.runner, "NOTEBOOK_DIR", notebooks)
     monkeypatch.chdir(REPO)
@@ -128,8 +133,14 @@ def test_a_failing_cell_is_named_and_its_personnummer_masked_everywhere(
     code = cli.main(["run", str(DEMO), "--run-dir", str(run), "--steps", cli.STEPS[0]])
     err = capsys.readouterr().err
     assert code == 1
-    assert f"step {cli.STEPS[0]} failed at In [4] (raise ValueError(" in err
+    # the line that raised (line 4 of In [4]), not the cell's first line, masked
+    assert (
+        f"steg {cli.STEPS[0]} misslyckades i In [4], rad 4: raise ValueError("
+        '"rad 3: 19850101-**** har fel kontrollsiffra")  # 19850101-****'
+    ) in err
+    assert "import json" not in err
     assert "ValueError: rad 3: 19850101-**** har fel kontrollsiffra" in err
+    assert f"den körda notebooken: {run / 'notebooks' / cli.STEPS[0]}.ipynb" in err
     assert_no_personnummer(err, "the failure message")
     executed = run / "notebooks" / f"{cli.STEPS[0]}.ipynb"
     text = executed.read_text(encoding="utf-8")
@@ -160,8 +171,8 @@ def test_a_successful_step_keeps_its_executed_notebook_masked_and_private(
 @pytest.mark.parametrize(
     ("cell", "options", "says"),
     [
-        ("import os\nos._exit(1)", [], "kernel died"),
-        ("import time\ntime.sleep(120)", ["--timeout", "2"], "longer than --timeout 2 s"),
+        ("import os\nos._exit(1)", [], "Python-kärna dog"),
+        ("import time\ntime.sleep(120)", ["--timeout", "2"], "längre än --timeout 2 s"),
     ],
     ids=["kernel-dies", "cell-times-out"],
 )
@@ -176,8 +187,8 @@ def test_a_dead_kernel_or_a_timeout_is_a_step_failure_not_a_traceback(
     code = cli.main(["run", str(DEMO), "--run-dir", str(run), "--steps", cli.STEPS[0], *options])
     err = capsys.readouterr().err
     assert code == 1, err
-    first_line = cell.splitlines()[0]
-    assert f"step {cli.STEPS[0]} failed at In [4] ({first_line})" in err
+    first_line = cell.splitlines()[0]  # no traceback says the line: the cell is named by it
+    assert f"steg {cli.STEPS[0]} misslyckades i In [4], cellen som börjar: {first_line}" in err
     assert says in err and "Traceback" not in err
     assert _mode(run / "notebooks" / f"{cli.STEPS[0]}.ipynb") == 0o600
 
@@ -219,6 +230,29 @@ def test_kernels_started_together_talk_over_private_sockets_and_leave_nothing() 
         assert not folder.exists()  # removed at shutdown, sockets and connection file too
 
 
+@pytest.mark.slow
+def test_an_error_inside_a_function_is_named_at_the_call_in_the_failing_cell(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """The traceback's frames in an earlier cell (where the function is defined) and in the
+    library are not the failing cell's: the line named is the call in the cell that failed."""
+    notebooks = tmp_path / "notebooks"
+    _notebook(
+        notebooks,
+        cli.STEPS[0],
+        "def läs():\n    import json\n    return json.loads('{')",
+        "x = 1\ndata = läs()\nprint(data)",
+    )
+    monkeypatch.setattr(cli.runner, "NOTEBOOK_DIR", notebooks)
+    monkeypatch.chdir(REPO)
+    run = tmp_path / "run"
+    code = cli.main(["run", str(DEMO), "--run-dir", str(run), "--steps", cli.STEPS[0]])
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert f"steg {cli.STEPS[0]} misslyckades i In [4], rad 2: data = läs()" in err
+    assert "JSONDecodeError" in err
+
+
 # --------------------------------------------------------------------------- what is run
 
 
@@ -227,8 +261,43 @@ def test_an_unknown_step_is_refused_with_the_choices(capsys) -> None:
         cli.main(["run", str(DEMO), "--steps", "01_target_group,05_send"])
     assert stopped.value.code == 2
     err = capsys.readouterr().err
-    assert "unknown step(s) ['05_send']" in err
+    assert "okänt steg ['05_send']" in err
     assert all(step in err for step in cli.STEPS)
+
+
+def test_an_unknown_notebook_parameter_is_refused_before_a_kernel_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[str] = []
+    monkeypatch.setattr(cli.runner.pm, "execute_notebook", lambda *a, **k: started.append("x"))
+    with pytest.raises(cli.runner.UsageError) as refused:
+        cli.run_step(cli.STEPS[1], tmp_path / "run", {"campaign": str(DEMO)}, progress=False)
+    message = str(refused.value)
+    assert "notebook 01_target_group har ingen parameter 'campaign'" in message
+    assert "(menade du campaign_file?)" in message
+    assert "Tillåtna parametrar: campaign_file, run_dir, source, reference_date." in message
+    assert "Inget kördes." in message
+    assert not started and not (tmp_path / "run").exists()
+
+
+def test_run_refuses_a_parameter_a_later_notebook_lacks_before_the_first_step_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, recorded, capsys, password
+) -> None:
+    """Step 02's notebook (here a stand-in) declares no override_reason: nothing runs, not
+    even step 00, which declares it."""
+    notebooks = tmp_path / "notebooks"
+    _notebook(notebooks, cli.STEPS[2], "x = 1")
+    shutil.copy(REPO / "notebooks" / f"{cli.STEPS[0]}.ipynb", notebooks)
+    monkeypatch.setattr(cli.runner, "NOTEBOOK_DIR", notebooks)
+    monkeypatch.chdir(REPO)
+    steps = f"{cli.STEPS[0]},{cli.STEPS[2]}"
+    args = ["run", str(DEMO), "--run-dir", str(tmp_path / "run"), "--steps", steps]
+    code = cli.main([*args, "--override-reason", "beslut av chefen"])
+    err = capsys.readouterr().err
+    assert code == 2 and not recorded, err
+    assert f"notebook {cli.STEPS[2]} har ingen parameter 'override_reason'" in err
+    assert "Tillåtna parametrar: campaign_file, run_dir." in err
+    assert not (tmp_path / "run").exists()
 
 
 def test_steps_run_in_the_campaigns_order_with_the_override_for_00_and_02_only(
@@ -250,7 +319,7 @@ def test_04_alone_without_an_export_stops_before_running_anything(
     code = cli.main(["run", str(DEMO), "--run-dir", str(tmp_path / "run"), "--steps", cli.STEPS[4]])
     err = capsys.readouterr().err
     assert code == 2 and not recorded
-    assert "--status-export FILE" in err and str(tmp_path / "run" / "status_export") in err
+    assert "--status-export FIL" in err and str(tmp_path / "run" / "status_export") in err
 
 
 def test_04_reads_the_run_folders_status_export_by_default(
@@ -278,8 +347,8 @@ def test_the_whole_campaign_without_an_export_waits_after_03(
 
 
 def _listed(out: str) -> dict[str, str]:
-    """The artefacts the command printed after "run folder:", by label."""
-    lines = out.split("\nrun folder:", 1)[1].splitlines()[1:]
+    """The artefacts the command printed after "körmapp:", by label."""
+    lines = out.split("\nkörmapp:", 1)[1].splitlines()[1:]
     return {line[:22].strip(): line[22:].strip() for line in lines if not line.startswith("  (")}
 
 
@@ -293,14 +362,14 @@ def test_only_artefacts_this_run_wrote_are_listed(
     code = cli.main(["run", str(DEMO), "--run-dir", str(tmp_path), "--steps", cli.STEPS[2]])
     assert code == 0
     assert _listed(capsys.readouterr().out) == {
-        "recipient archive": str(run.path("archive")),
-        "recipient manifest": str(run.path("manifest_csv")),
+        "mottagararkiv": str(run.path("archive")),
+        "manifest": str(run.path("manifest_csv")),
     }
 
     code = cli.main(["run", str(DEMO), "--run-dir", str(tmp_path), "--steps", cli.STEPS[0]])
     out = capsys.readouterr().out
     assert code == 0 and _listed(out) == {}
-    assert "these steps wrote no recipient archive, send plan or report" in out
+    assert "de här stegen skrev ingen kampanjkontroll, inget mottagararkiv" in out
 
 
 # --------------------------------------------------------------------------- the password
@@ -315,7 +384,7 @@ def test_without_a_password_or_a_terminal_nothing_runs(
     code = cli.main(["run", str(DEMO), "--run-dir", str(tmp_path / "run")])
     err = capsys.readouterr().err
     assert code == 2 and not recorded
-    assert cli.PASSWORD_ENV in err and "Nothing was run" in err
+    assert cli.PASSWORD_ENV in err and "Inget kördes" in err
     assert not (tmp_path / "run").exists()
 
 
@@ -379,7 +448,7 @@ def test_report_passes_exported_at_and_never_shares_a_folder(
     for _ in range(2):  # two runs in the same minute (and likely the same second)
         assert cli.main([*args, "--exported-at", "2027-03-23 06:30"]) == 0
     out = capsys.readouterr().out
-    reports = [Path(line.removeprefix("report: ")) for line in out.splitlines()]
+    reports = [Path(line.removeprefix("rapport: ")) for line in out.splitlines()]
     assert len(reports) == 2 and reports[0].parent != reports[1].parent
     assert all(r.is_file() and r.parent.parent == tmp_path / "reports" for r in reports)
     assert _mode(reports[0].parent) == 0o700
@@ -403,7 +472,7 @@ def test_report_refuses_a_malformed_export_time(capsys) -> None:
     with pytest.raises(SystemExit) as stopped:
         cli.main(["report", str(DEMO), "--exported-at", "23/3 06:30"])
     assert stopped.value.code == 2
-    assert "is not a time as YYYY-MM-DD HH:MM" in capsys.readouterr().err
+    assert "är ingen tid som ÅÅÅÅ-MM-DD TT:MM" in capsys.readouterr().err
 
 
 def test_report_that_writes_no_html_fails_with_exit_code_1(
@@ -415,7 +484,7 @@ def test_report_that_writes_no_html_fails_with_exit_code_1(
     monkeypatch.setattr(cli.runner, "run_step", no_report)
     monkeypatch.chdir(REPO)
     code = cli.main(["report", str(DEMO), "--run-dir", str(tmp_path)])
-    assert code == 1 and "no HTML report written" in capsys.readouterr().err
+    assert code == 1 and "ingen HTML-rapport skrevs" in capsys.readouterr().err
 
 
 def test_a_campaign_that_does_not_load_exits_2_before_anything_runs(

@@ -44,8 +44,8 @@ HOLDS_PNR = {
 
 
 def _printed(stdout: str) -> dict[str, Path]:
-    """The artefacts ``inkorg-kit`` listed after "run folder:", by label."""
-    listing = stdout.split("\nrun folder:")[-1]
+    """The artefacts ``inkorg-kit`` listed after "körmapp:", by label."""
+    listing = stdout.split("\nkörmapp:")[-1]
     return {
         m.group(1).strip(): Path(m.group(2))
         for m in re.finditer(r"^  (\w[\w ]+?)\s{2,}(\S+)$", listing, re.M)
@@ -95,18 +95,22 @@ def test_demo_prints_the_artefacts_and_they_exist(demo: DemoRun) -> None:
     where, done = demo.root, demo
     printed = _printed(done.stdout)
     assert set(printed) == {
-        "recipient archive",
-        "recipient manifest",
-        "send plan",
-        "send plan calendar",
-        "report",
+        "kampanjkontroll",
+        "mottagararkiv",
+        "manifest",
+        "sändplan",
+        "sändplan kalender",
+        "rapport",
     }, done.stdout
     for label, path in printed.items():
         assert (where / path).is_file(), f"{label}: {path} printed but missing"
         assert (where / path).is_relative_to(demo.run_dir), path
     # the funnel and masked examples of what was rejected, where to find them in the extract
     assert re.search(r"^  målgrupp\s+\d", done.stdout, re.M), done.stdout
-    assert re.search(r"e\.g\. data row [\d,]+: '\d{8}-\*{4}' \(bad_checksum\)", done.stdout)
+    assert re.search(r"t\.ex\. rad [\d ]+: '\d{8}-\*{4}' \(fel kontrollsiffra\)", done.stdout)
+    # the guideline warnings, and where the whole checklist is
+    assert re.search(r"^Kampanjkontroll: .*varning", done.stdout, re.M), done.stdout
+    assert "Hela checklistan: " in done.stdout
     # progress per notebook, masked console
     for step in ("00_campaign_check", "04_read_rates_followup"):
         assert step in done.stderr
@@ -328,20 +332,21 @@ def test_readme_run_and_report_commands_work_as_written(demo: DemoRun, tmp_path:
         first, second = _block_after("## A campaign, step by step")
         done = _run(["bash", "-c", _as_typed(first)], where, password)
         assert done.returncode == 0, f"{first}\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
-        assert "waits for a status export" in done.stderr
+        assert "väntar på en statusexport" in done.stderr
         assert "04_read_rates_followup:" not in done.stderr  # no progress bar: 04 did not run
         # the demo's report is still there, but this run did not write it
         assert set(_printed(done.stdout)) == {
-            "recipient archive",
-            "recipient manifest",
-            "send plan",
-            "send plan calendar",
+            "kampanjkontroll",
+            "mottagararkiv",
+            "manifest",
+            "sändplan",
+            "sändplan kalender",
         }, done.stdout
 
         assert " FILE" in second
         done = _run(["bash", "-c", _as_typed(second.replace(" FILE", f" {export}/"))], where)
         assert done.returncode == 0, f"{second}\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
-        assert set(_printed(done.stdout)) == {"report"}, done.stdout
+        assert set(_printed(done.stdout)) == {"rapport"}, done.stdout
 
         (cron,) = _block_after("During a campaign, a nightly report", "cron")
         command = cron.split(None, 5)[5]  # after the five time fields
@@ -357,7 +362,7 @@ def test_readme_run_and_report_commands_work_as_written(demo: DemoRun, tmp_path:
         log = (run / "report.log").read_text(encoding="utf-8")
         assert done.returncode == 0, log[-3000:]
         (folder,) = (run / "reports").iterdir()
-        assert f"report: {RUN}/reports/{folder.name}/" in log
+        assert f"rapport: {RUN}/reports/{folder.name}/" in log
         assert list(folder.glob("*.html")) and (folder / "04_read_rates_followup.ipynb").is_file()
     finally:
         export.rename(copy.folder.path("status_export_dir"))

@@ -36,7 +36,7 @@ def _forbidden_campaign(tmp_path: Path, **changes: object) -> Path:
 
 def test_notebook_is_committed_thin_and_parameterised() -> None:
     assert committed_defaults(NOTEBOOK, PARAMS) == {
-        "campaign_file": "params/demo/campaign.yaml",
+        "campaign_file": "",  # the inkorg-kit lab campaign, else the demo
         "run_dir": "",
         "override_reason": "",
     }

@@ -25,7 +25,7 @@ NOTEBOOK = "01_target_group.ipynb"
 PARAMS = REPO / "params" / "demo" / "01_target_group.yaml"
 DEMO = REPO / "params" / "demo" / "campaign.yaml"
 DEFAULTS = {
-    "campaign_file": "params/demo/campaign.yaml",
+    "campaign_file": "",  # the inkorg-kit lab campaign, else the demo
     "run_dir": "",
     "source": "",
     "reference_date": "",

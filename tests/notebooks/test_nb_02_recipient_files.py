@@ -33,7 +33,7 @@ NOTEBOOK = "02_recipient_files.ipynb"
 PARAMS = REPO / "params" / "demo" / "02_recipient_files.yaml"
 PASSWORD_ENV = "INKORG_7Z_PASSWORD"
 DEFAULTS = {
-    "campaign_file": "params/demo/campaign.yaml",
+    "campaign_file": "",  # the inkorg-kit lab campaign, else the demo
     "input_file": "",
     "pnr_column": "personnummer",
     "run_dir": "",

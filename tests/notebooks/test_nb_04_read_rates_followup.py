@@ -35,7 +35,7 @@ def _run_folder(tmp_path: Path) -> Path:
 
 def test_notebook_is_committed_thin_and_parameterised() -> None:
     assert committed_defaults(NOTEBOOK, PARAMS) == {
-        "campaign_file": "params/demo/campaign.yaml",
+        "campaign_file": "",  # the inkorg-kit lab campaign, else the demo
         "run_dir": "",
         "status_export": "",
         "report_dir": "",
@@ -81,7 +81,7 @@ def test_cli_report_runs_into_a_dated_folder(tmp_path: Path, monkeypatch, capsys
     captured = capsys.readouterr()
     assert code == 0, captured.err
     reports = sorted((run / "reports").glob("*/" + REPORT))
-    assert len(reports) == 1 and f"report: {reports[0]}" in captured.out
+    assert len(reports) == 1 and f"rapport: {reports[0]}" in captured.out
     assert (reports[0].parent / NOTEBOOK).is_file()  # the executed notebook beside it
 
 

@@ -95,7 +95,7 @@ def test_template_loads_as_a_campaign(tmp_path: Path) -> None:
     path.write_text(campaign_template(), encoding="utf-8")
     campaign = load_campaign(path)
     assert isinstance(campaign, Campaign)
-    assert campaign.target.source == "extract.xlsx"
+    assert Path(campaign.target.source) == tmp_path.resolve() / "extract.xlsx"  # beside it
     assert campaign.message.template == "questions" and campaign.message.close_after_days == 14
 
 

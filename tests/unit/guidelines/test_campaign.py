@@ -500,7 +500,7 @@ def test_bad_names_name_the_field_and_an_example(demo_data: dict, value: str) ->
         ("message", "title, purpose, answer_use, contact, template"),
         ("relation", "basis, inera_approval_ref, patient_agreement"),
         ("sending", "handlers, minutes_per_file, max_messages_per_day, part_size"),
-        ("target", "source, pnr_column"),
+        ("target", "source, header_row, pnr_column"),
         ("send_windows", "timezone, weekdays"),
     ],
 )

@@ -36,7 +36,7 @@ def test_modules_are_small_and_say_their_concern():
         tree = ast.parse(source)
         assert ast.get_docstring(tree), f"{name} has no module docstring"
         sizes[name] = len(source.splitlines())
-    too_big = {n: s for n, s in sizes.items() if s > 600 and n != "inkorg_kit.pnr"}
+    too_big = {n: s for n, s in sizes.items() if s > 600 and n != "inkorg_kit.pnr.rules"}
     assert not too_big, too_big
     assert statistics.median(sizes.values()) < 250
 

@@ -918,3 +918,11 @@ def test_module_docstring_examples():
 
     result = doctest.testmod(schedule)
     assert result.attempted >= 3 and result.failed == 0
+
+
+def test_weekdays_may_be_written_in_swedish_as_the_report_writes_them():
+    """The report prints "mån–tor"; the campaign may say so too."""
+    assert SendWindows(weekdays=["mån", "Tisdag", "ons.", "tor"]).weekdays == (0, 1, 2, 3)
+    assert SendWindows(weekdays=["monday", "fri", 6]).weekdays == (0, 4, 6)
+    with pytest.raises(ValueError, match=r"'xyz' is not one of: mon, .*mån, tis"):
+        SendWindows(weekdays=["xyz"])
