@@ -26,9 +26,34 @@ from inkorg_kit.followup.residents import campaign_recipients, load_target
 from inkorg_kit.recipients import read_manifest
 from inkorg_kit.vocab import TIME_ZONE_NAME, UNKNOWN_BAND, age_band
 
-__all__ = ["Outcomes", "age_band_and_sex", "reconcile"]
+__all__ = ["OUTCOME_COLUMNS", "Outcomes", "age_band_and_sex", "reconcile"]
 
 _US_PER_HOUR = 3_600_000_000
+
+
+#: The columns of :attr:`Outcomes.people`, one row per resident, in this order.
+OUTCOME_COLUMNS = (
+    "pnr",
+    "in_campaign",
+    "in_export",
+    "file_name",
+    "group",
+    "part",
+    "age_band",
+    "sex",
+    "unit",
+    "outcome",
+    "closed",
+    "sent_at",
+    "read_at",
+    "failure",
+    "failure_text",
+    "problem",
+    "export_rows",
+    "hours_to_read",
+    "observed_hours",
+    "event",
+)
 
 
 @dataclass(frozen=True)
@@ -292,28 +317,7 @@ def reconcile(
             f"{rejected} export row(s) hold no valid personnummer and are left out"
             f" ({', '.join(f'{k}: {v}' for k, v in summary['rejected_by_reason'].items())})"
         )
-    columns = [
-        "pnr",
-        "in_campaign",
-        "in_export",
-        "file_name",
-        "group",
-        "part",
-        "age_band",
-        "sex",
-        "unit",
-        "outcome",
-        "closed",
-        "sent_at",
-        "read_at",
-        "failure",
-        "failure_text",
-        "problem",
-        "export_rows",
-        "hours_to_read",
-        "observed_hours",
-        "event",
-    ]
+    columns = list(OUTCOME_COLUMNS)
     return Outcomes(
         people=joined.select(columns),
         exported_at=stamp,

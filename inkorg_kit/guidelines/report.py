@@ -27,7 +27,7 @@ from inkorg_kit.guidelines.sources import Guideline
 from inkorg_kit.io.people_csv import write_people_csv
 from inkorg_kit.run import ARTEFACTS, RunFolder
 from inkorg_kit.run.io import load_json_file
-from inkorg_kit.run.schemas import CampaignCheckRecord
+from inkorg_kit.run.schemas import FRAME_SCHEMAS, CampaignCheckRecord
 from inkorg_kit.vocab import TIME_ZONE
 
 __all__ = ["REPORT_FILES", "CheckReport", "now", "stored_override"]
@@ -94,17 +94,7 @@ class CheckReport:
         """One row per check; errors first, then warnings, then passed."""
         order = {"error": 0, "warning": 1, "ok": 2}
         rows = sorted((f.to_dict() for f in self.findings), key=lambda row: order[row["status"]])
-        schema = {
-            "check": pl.String,
-            "label": pl.String,
-            "severity": pl.String,
-            "passed": pl.Boolean,
-            "status": pl.String,
-            "message": pl.String,
-            "seed": pl.String,
-            "document": pl.String,
-            "quote": pl.String,
-        }
+        schema = FRAME_SCHEMAS["campaign_check_csv"].columns  # the run-folder contract's
         return pl.DataFrame(rows, schema=schema, orient="row")
 
     def to_dict(self) -> dict[str, Any]:

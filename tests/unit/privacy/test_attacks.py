@@ -49,6 +49,7 @@ from inkorg_kit.config.yaml import MAX_YAML_BYTES, MAX_YAML_NODES, parse_yaml, r
 from inkorg_kit.errors import AssumptionsError, InkorgError, UsageError
 from inkorg_kit.followup import Outcomes
 from inkorg_kit.followup.codes import FAILURE, OUTCOME
+from inkorg_kit.followup.reconcile import OUTCOME_COLUMNS
 from inkorg_kit.io import TruncatedInputWarning, read_pnr_column
 from inkorg_kit.privacy import find_in_text
 from inkorg_kit.recipients import splitting
@@ -114,28 +115,7 @@ def outcomes_of(people: pl.DataFrame, exported_at: dt.datetime = EXPORTED) -> Ou
         .alias("event"),
     )
     attempted = frame.filter(pl.col("in_export")).height
-    columns = [
-        "pnr",
-        "in_campaign",
-        "in_export",
-        "file_name",
-        "group",
-        "part",
-        "age_band",
-        "sex",
-        "unit",
-        "outcome",
-        "closed",
-        "sent_at",
-        "read_at",
-        "failure",
-        "failure_text",
-        "problem",
-        "export_rows",
-        "hours_to_read",
-        "observed_hours",
-        "event",
-    ]
+    columns = list(OUTCOME_COLUMNS)
     summary = {"rows": attempted, "rejected": 0, "duplicate_rows": 0, "with_problems": 0}
     return Outcomes(
         people=frame.select(columns),
