@@ -26,9 +26,29 @@ from inkorg_kit.followup.residents import campaign_recipients, load_target
 from inkorg_kit.recipients import read_manifest
 from inkorg_kit.vocab import TIME_ZONE_NAME, UNKNOWN_BAND, age_band
 
-__all__ = ["OUTCOME_COLUMNS", "Outcomes", "age_band_and_sex", "reconcile"]
+__all__ = ["OUTCOME_COLUMNS", "Outcomes", "age_band_and_sex", "observation_columns", "reconcile"]
 
 _US_PER_HOUR = 3_600_000_000
+
+
+def observation_columns(exported_at: dt.datetime) -> list[pl.Expr]:
+    """Time to read as Kaplan–Meier sees it, from ``hours_to_read``: ``observed_hours`` (the
+    hours to reading, or to the export for the unread: censored) and ``event`` (read or not)."""
+    to_export = (pl.lit(exported_at) - pl.col("sent_at")).dt.total_microseconds() / _US_PER_HOUR
+    read = pl.col("hours_to_read").is_not_null()
+    unread = pl.col("outcome") == "unread"
+    return [
+        pl.when(read)
+        .then(pl.col("hours_to_read"))
+        .when(unread)
+        .then(to_export)
+        .alias("observed_hours"),
+        pl.when(read)
+        .then(True)
+        .when(unread & pl.col("sent_at").is_not_null())
+        .then(False)
+        .alias("event"),
+    ]
 
 
 #: The columns of :attr:`Outcomes.people`, one row per resident, in this order.
@@ -278,21 +298,9 @@ def reconcile(
     )
     stamp = export.exported_at
     hours = (pl.col("read_at") - pl.col("sent_at")).dt.total_microseconds() / _US_PER_HOUR
-    to_export = (pl.lit(stamp) - pl.col("sent_at")).dt.total_microseconds() / _US_PER_HOUR
     joined = joined.with_columns(
         pl.when(pl.col("outcome") == "read").then(hours).alias("hours_to_read"),
-    ).with_columns(
-        pl.when(pl.col("hours_to_read").is_not_null())
-        .then(pl.col("hours_to_read"))
-        .when(pl.col("outcome") == "unread")
-        .then(to_export)
-        .alias("observed_hours"),
-        pl.when(pl.col("hours_to_read").is_not_null())
-        .then(True)
-        .when((pl.col("outcome") == "unread") & pl.col("sent_at").is_not_null())
-        .then(False)
-        .alias("event"),
-    )
+    ).with_columns(observation_columns(stamp))
     rows = export.rows
     rejected = int(rows.select((pl.col("pnr").is_null()).sum()).item())
     persons = people.height

@@ -49,7 +49,7 @@ from inkorg_kit.config.yaml import MAX_YAML_BYTES, MAX_YAML_NODES, parse_yaml, r
 from inkorg_kit.errors import AssumptionsError, InkorgError, UsageError
 from inkorg_kit.followup import Outcomes
 from inkorg_kit.followup.codes import FAILURE, OUTCOME
-from inkorg_kit.followup.reconcile import OUTCOME_COLUMNS
+from inkorg_kit.followup.reconcile import OUTCOME_COLUMNS, observation_columns
 from inkorg_kit.io import TruncatedInputWarning, read_pnr_column
 from inkorg_kit.privacy import find_in_text
 from inkorg_kit.recipients import splitting
@@ -98,21 +98,11 @@ def outcomes_of(people: pl.DataFrame, exported_at: dt.datetime = EXPORTED) -> Ou
         .then(pl.col("read_hours"))
         .alias("hours_to_read"),
     )
-    to_export = (pl.lit(exported_at) - pl.col("sent_at")).dt.total_microseconds() / 3.6e9
     frame = frame.with_columns(
         (pl.col("sent_at") + pl.duration(microseconds=pl.col("hours_to_read") * 3.6e9)).alias(
             "read_at"
         ),
-        pl.when(pl.col("hours_to_read").is_not_null())
-        .then(pl.col("hours_to_read"))
-        .when(pl.col("outcome") == "unread")
-        .then(to_export)
-        .alias("observed_hours"),
-        pl.when(pl.col("hours_to_read").is_not_null())
-        .then(True)
-        .when((pl.col("outcome") == "unread") & pl.col("sent_at").is_not_null())
-        .then(False)
-        .alias("event"),
+        *observation_columns(exported_at),
     )
     attempted = frame.filter(pl.col("in_export")).height
     columns = list(OUTCOME_COLUMNS)
