@@ -10,7 +10,7 @@ APT_STAMP := $(VENV)/.apt-installed
 # whose chromium is a snap, INKORG_CHROMIUM names a Chromium binary that is not).
 APT_PACKAGES := p7zip-full chromium
 
-.PHONY: install system-deps test test-fast lint demo lab bench docs clean
+.PHONY: install system-deps test test-fast lint demo lab planner bench docs clean
 
 install: $(STAMP) $(APT_STAMP)
 
@@ -57,6 +57,13 @@ demo: install
 lab: install
 	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) --FileContentsManager.preferred_dir=notebooks --ServerApp.kernel_manager_class=inkorg_kit.cli.lab_kernels.CampaignKernelManager --allow-root
 
+# The planner's page on the demo (Voilà on 127.0.0.1, the URL with its token is printed); it
+# reads the run folder `make demo` wrote. One's own campaign: `inkorg-kit planner campaign.yaml`.
+planner: install
+	@test -f out/blodtryck-solbacka-2027/recipients/manifest.json || { \
+	  echo "Demots körmapp out/blodtryck-solbacka-2027/ saknas (eller saknar mottagarfilerna): kör först make demo"; exit 2; }
+	$(BIN)/inkorg-kit planner params/demo/campaign.yaml
+
 # docs/campaign.md, every campaign key, is generated from the typed models (a test checks it).
 docs: install
 	$(BIN)/python -m inkorg_kit.config.reference > docs/campaign.md
@@ -66,6 +73,7 @@ bench: install
 	$(BIN)/python benchmarks/bench_recipients.py
 	$(BIN)/python benchmarks/bench_target.py
 	$(BIN)/python benchmarks/bench_reach.py
+	$(BIN)/python benchmarks/bench_pooling.py
 
 clean:
 	rm -rf out .pytest_cache .ruff_cache

@@ -10,8 +10,10 @@ from pathlib import Path
 
 from inkorg_kit.cli.console import print_result
 from inkorg_kit.cli.executed import masked
+from inkorg_kit.cli.history import history_command
 from inkorg_kit.cli.init import init_campaign, schema
 from inkorg_kit.cli.lab import lab_command
+from inkorg_kit.cli.planner import planner_command
 from inkorg_kit.cli.purge import purge_command
 from inkorg_kit.cli.runner import (
     STATUS_EXPORT_DIR,
@@ -97,6 +99,24 @@ def _parser() -> argparse.ArgumentParser:
         "lab", help="JupyterLab på en kampanj: varje notebook förinställd på den, filerna bredvid"
     )
     lab.add_argument("campaign", type=Path, nargs="?", help="kampanjens YAML-fil; standard: demot")
+    planner = sub.add_parser(
+        "planner",
+        help="planeringssidan i webbläsaren (utan kod): räckvidd, brev, bästa starttid, spara plan",
+    )
+    planner.add_argument("campaign", type=Path, help="kampanjens YAML-fil")
+    planner.add_argument(
+        "--run-dir", type=Path, help="körmappen (steg 01 och 02 körda); standard: out/<kampanj>"
+    )
+    planner.add_argument("--port", type=int, help="porten på 127.0.0.1; standard: en ledig port")
+    history = sub.add_parser(
+        "history", help="lista regionens kampanjregister (bara sammanräknade tal per kampanj)"
+    )
+    history.add_argument(
+        "--register",
+        type=Path,
+        metavar="MAPP",
+        help="kampanjregistret; standard: miljövariabeln INKORG_REGISTER, annars out/register/",
+    )
     purge = sub.add_parser(
         "purge",
         help="lista (eller med --yes radera) personuppgifter i körmappar efter gallringstiden",
@@ -154,6 +174,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.write(schema())
         elif args.command == "lab":
             return lab_command(args.campaign)
+        elif args.command == "planner":
+            return planner_command(args.campaign, run_dir=args.run_dir, port=args.port)
+        elif args.command == "history":
+            return history_command(args.register)
         elif args.command == "purge":
             return purge_command(args.target, yes=args.yes, run_dir=args.run_dir)
         else:

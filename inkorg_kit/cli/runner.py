@@ -27,6 +27,7 @@ from inkorg_kit.cli.executed import last_started_cell, masked, privatise_execute
 from inkorg_kit.cli.kernels import local_kernel_manager
 from inkorg_kit.config.campaign import load_campaign
 from inkorg_kit.demo import region as build_region
+from inkorg_kit.demo.outcomes import write_outcome_extract
 from inkorg_kit.demo.status_export import write_status_export
 from inkorg_kit.errors import InkorgError, UsageError
 from inkorg_kit.privacy import find_in_text
@@ -74,6 +75,9 @@ DEMO_CAMPAIGN_FILE = "campaign.yaml"
 #: the demo campaign's source line, and what it says in the copy beside the region
 DEMO_SOURCE_LINE = re.compile(r"^(  source: )\S+.*$", re.M)
 DEMO_SOURCE_COPY = r"\g<1>extract.csv  # beside this file (inkorg-kit demo writes both)"
+#: the demo campaign's outcome source line (``followup.outcome.source``), and the copy's
+DEMO_OUTCOME_LINE = re.compile(r"^(    source: )\S*outcomes\.csv.*$", re.M)
+DEMO_OUTCOME_COPY = r"\g<1>outcomes.csv  # beside this file (inkorg-kit demo writes both)"
 # Notebook 02's default ``password_env``: the variable the kernel reads the archive password from.
 PASSWORD_ENV = vocab.PASSWORD_ENV
 DEMO_PASSWORD_ENV = PASSWORD_ENV
@@ -453,6 +457,7 @@ def run_campaign(
         if step == STEPS[4]:
             if simulate_status_export:
                 status_export = write_status_export(run_dir, campaign)
+                write_outcome_extract(run_dir, campaign)  # the demo's bookings, if it has them
             if status_export is None:
                 print(
                     WAITING_FOR_EXPORT.format(
@@ -530,7 +535,8 @@ def run_report(
 
 def write_demo_campaign(folder: Path) -> Path:
     """The demo campaign (:data:`DEMO_CAMPAIGN`) copied into ``folder``, beside the region's
-    extract, with its ``target.source`` made ``extract.csv``; the copy's path.
+    extract, with its ``target.source`` made ``extract.csv`` and its outcome extract
+    ``outcomes.csv`` (both written there by the demo); the copy's path.
 
     Why a copy: a campaign's paths count from its file's folder, and the kit's own copy may be
     in an installed package, far from the working folder's ``out/demo/``; beside the extract,
@@ -541,6 +547,9 @@ def write_demo_campaign(folder: Path) -> Path:
     )
     if not replaced:  # pragma: no cover - the demo campaign is the kit's own
         raise UsageError(f"{DEMO_CAMPAIGN}: no target.source line to point at the extract")
+    text, replaced = DEMO_OUTCOME_LINE.subn(DEMO_OUTCOME_COPY, text, count=1)
+    if not replaced:  # pragma: no cover - the demo campaign is the kit's own
+        raise UsageError(f"{DEMO_CAMPAIGN}: no followup.outcome.source line for the bookings")
     copy = folder / DEMO_CAMPAIGN_FILE
     copy.write_text(text, encoding="utf-8")
     return copy

@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from scipy.special import ndtr
 
 from inkorg_kit._files import write_private_text
+from inkorg_kit.config.campaign_parts import CATEGORIES
 from inkorg_kit.config.validation import problems
 from inkorg_kit.config.yaml import read_yaml
 from inkorg_kit.errors import AssumptionsError
@@ -43,10 +44,14 @@ __all__ = [
     "PACKAGED_DEFAULTS_PATH",
     "Assumptions",
     "BandAssumptions",
+    "CategoryDeadline",
+    "Costs",
     "FittedFrom",
     "Number",
     "PopulationMix",
     "ReadTiming",
+    "RegionalLevel",
+    "ReminderEffect",
     "Rhythm",
     "SexShares",
     "Share",
@@ -221,6 +226,76 @@ class FittedFrom(BaseModel):
     date: dt.date | None = None
 
 
+class CategoryDeadline(_Model):
+    """One message category's follow-up deadlines, in working hours of the send windows."""
+
+    unread_after_working_hours: Number
+    reminder_after_working_hours: Number
+
+    @model_validator(mode="after")
+    def _order(self) -> CategoryDeadline:
+        n, r = self.unread_after_working_hours.value, self.reminder_after_working_hours.value
+        if not (0 < r < n):
+            raise ValueError(
+                f"reminder_after_working_hours ({r:g}) must be above 0 and below"
+                f" unread_after_working_hours ({n:g}): the reminder comes before the letter"
+            )
+        return self
+
+
+class Costs(_Model):
+    """What sending costs (SEK), and how long a letter takes; each number with its source."""
+
+    message_price: Number
+    postage_per_letter: Number
+    handling_per_letter: Number
+    handler_cost_per_hour: Number
+    letter_delivery_days: Number
+
+    @model_validator(mode="after")
+    def _not_negative(self) -> Costs:
+        for name in type(self).model_fields:
+            if getattr(self, name).value < 0:
+                raise ValueError(f"{name} must be 0 or more, got {getattr(self, name).value}")
+        return self
+
+
+class ReminderEffect(_Model):
+    """A 1177 reminder: the share of the still unread who read because of it, and when
+    (log-normal active hours after the reminder)."""
+
+    read_share: Share
+    median_hours: Number
+    sigma: Number
+
+    @model_validator(mode="after")
+    def _positive(self) -> ReminderEffect:
+        for name in ("median_hours", "sigma"):
+            if getattr(self, name).value <= 0:
+                raise ValueError(f"{name} must be above 0, got {getattr(self, name).value}")
+        return self
+
+
+class RegionalLevel(_Model):
+    """What the bands share: this region's level against the priors.
+
+    ``login_sd_logit``: the standard deviation, on the logit scale, of one shift drawn per
+    simulation draw and added to every band's (and sex's) login share in that draw,
+    ``p = expit(logit(p_band) + z * login_sd_logit)`` with ``z`` standard normal. The band
+    priors stay independent of each other; the shift makes them move together, so intervals
+    on totals include the doubt about the region as a whole. 0 = no shared level.
+    """
+
+    login_sd_logit: Number
+
+    @model_validator(mode="after")
+    def _not_negative(self) -> RegionalLevel:
+        value = self.login_sd_logit.value
+        if not (math.isfinite(value) and value >= 0):
+            raise ValueError(f"login_sd_logit must be 0 or more, got {value}")
+        return self
+
+
 class Assumptions(_Model):
     """Everything the reach model assumes; the format of ``params/reach_defaults.yaml``."""
 
@@ -233,6 +308,10 @@ class Assumptions(_Model):
     time_to_read: TimeToRead
     rhythm: Rhythm
     population_mix: PopulationMix
+    deadlines: dict[str, CategoryDeadline] | None = None
+    costs: Costs | None = None
+    reminder: ReminderEffect | None = None
+    regional_level: RegionalLevel | None = None
 
     @field_validator("format_version")
     @classmethod
@@ -256,6 +335,22 @@ class Assumptions(_Model):
                 "(or load with fill_missing_from=<defaults>)"
             )
         return {b: value[b] for b in AGE_BANDS}
+
+    @field_validator("deadlines")
+    @classmethod
+    def _categories(
+        cls, value: dict[str, CategoryDeadline] | None
+    ) -> dict[str, CategoryDeadline] | None:
+        if value is None:
+            return value
+        unknown = sorted(set(value) - set(CATEGORIES))
+        missing = [c for c in CATEGORIES if c not in value]
+        if unknown or missing:
+            raise ValueError(
+                f"deadlines must name every campaign category once; unknown: {unknown},"
+                f" missing: {missing}; accepted: {', '.join(CATEGORIES)}"
+            )
+        return value
 
     @model_validator(mode="after")
     def _follow_up(self) -> Assumptions:

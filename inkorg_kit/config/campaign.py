@@ -37,6 +37,7 @@ from pydantic import (
 )
 
 from inkorg_kit._files import secure_dir
+from inkorg_kit.config.assumptions import Assumptions, Costs
 from inkorg_kit.config.campaign_parts import (
     CAMPAIGN_NAME_EXAMPLE,
     CATEGORIES,
@@ -52,6 +53,7 @@ from inkorg_kit.config.campaign_parts import (
     Unit,
     one_of,
 )
+from inkorg_kit.config.planning import CostOverrides, Deadlines, resolve_costs, resolve_deadlines
 from inkorg_kit.config.target_spec import LIST_FIELDS, ListFile, SqlSource, TargetSpec
 from inkorg_kit.config.validation import problems as validation_problems
 from inkorg_kit.config.windows import SendWindows
@@ -67,6 +69,7 @@ __all__ = [
     "parse_campaign",
     "relative_to_folder",
     "resolve_paths",
+    "sql_source_in_folder",
 ]
 
 
@@ -115,6 +118,11 @@ class Campaign(BaseModel):
     target: TargetSpec = Field(description="the target group: source and filters")
     sending: Sending = Field(default_factory=Sending, description="handler capacity")
     followup: Followup = Field(default_factory=Followup, description="after sending")
+    costs: CostOverrides | None = Field(
+        None,
+        description="the region's own prices (SEK) for the follow-up strategies; an empty key"
+        " takes the default of params/reach_defaults.yaml (costs:)",
+    )
 
     _source: str | None = PrivateAttr(None)
     _folder: Path | None = PrivateAttr(None)
@@ -160,6 +168,46 @@ class Campaign(BaseModel):
         local = start.replace(tzinfo=zone) if start.tzinfo is None else start.astimezone(zone)
         object.__setattr__(self, "planned_send_start", local)
         return self
+
+    @model_validator(mode="after")
+    def _fill_deadlines(self) -> Campaign:
+        """Empty follow-up deadlines take the category's defaults (``deadlines:`` of the reach
+        defaults), so every reader of ``followup.unread_after_working_hours`` gets a number;
+        the keys the file gave stay marked as given (:meth:`deadlines`)."""
+        f = self.followup
+        given = f.model_fields_set
+        try:
+            d = resolve_deadlines(
+                self.category,
+                f.unread_after_working_hours if "unread_after_working_hours" in given else None,
+                f.reminder_after_working_hours if "reminder_after_working_hours" in given else None,
+            )
+        except ValueError as exc:
+            raise ValueError(f"followup: {exc}") from None
+        values = {
+            **dict(f),
+            "unread_after_working_hours": d.unread_after_working_hours,
+            "reminder_after_working_hours": d.reminder_after_working_hours,
+        }
+        filled = Followup.model_construct(_fields_set=set(given), **values)
+        object.__setattr__(self, "followup", filled)
+        return self
+
+    def deadlines(self, assumptions: Assumptions | None = None) -> Deadlines:
+        """N and R as this campaign counts them: its own ``followup`` keys where it gave them,
+        else the category's defaults (of ``assumptions`` if given, else the reach defaults)."""
+        f, given = self.followup, self.followup.model_fields_set
+        return resolve_deadlines(
+            self.category,
+            f.unread_after_working_hours if "unread_after_working_hours" in given else None,
+            f.reminder_after_working_hours if "reminder_after_working_hours" in given else None,
+            assumptions,
+        )
+
+    def strategy_costs(self, assumptions: Assumptions | None = None) -> Costs:
+        """The costs of the follow-up strategies: the reach defaults with this campaign's own
+        ``costs:``."""
+        return resolve_costs(assumptions, self.costs)
 
     @property
     def source(self) -> str | None:
@@ -319,7 +367,7 @@ def relative_to_folder(path: str, folder: Path) -> str:
     return str(full.relative_to(here)) if full.is_relative_to(here) else str(full)
 
 
-def _sql_source(source: SqlSource, folder: Path) -> SqlSource:
+def sql_source_in_folder(source: SqlSource, folder: Path) -> SqlSource:
     """A SQLite URL's relative database file counts from ``folder`` too."""
     url = source.url
     if not url or not url.startswith(_SQLITE):
@@ -339,7 +387,7 @@ def resolve_paths(target: TargetSpec, folder: Path) -> TargetSpec:
     if isinstance(target.source, str):
         update["source"] = relative_to_folder(target.source, folder)
     elif isinstance(target.source, SqlSource):
-        update["source"] = _sql_source(target.source, folder)
+        update["source"] = sql_source_in_folder(target.source, folder)
     for key in LIST_FIELDS:
         update[key] = [
             entry.model_copy(update={"path": relative_to_folder(entry.path, folder)})

@@ -20,6 +20,7 @@ checked, not that the unit exists in HSA.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -35,6 +36,7 @@ from pydantic import (
     model_validator,
 )
 
+from inkorg_kit.config.outcome_spec import OutcomeSpec
 from inkorg_kit.config.status_export import StatusExportMapping
 from inkorg_kit.vocab import MAX_PART_SIZE
 
@@ -42,6 +44,7 @@ __all__ = [
     "CAMPAIGN_NAME_EXAMPLE",
     "CATEGORIES",
     "DEFAULT_RETENTION_DAYS",
+    "FOLLOWUP_STRATEGIES",
     "HSA_ID_EXAMPLE",
     "HSA_ID_MAX_LENGTH",
     "HSA_ID_RE",
@@ -50,6 +53,7 @@ __all__ = [
     "TEMPLATES",
     "Category",
     "Followup",
+    "FollowupStrategy",
     "Message",
     "OptText",
     "Orderer",
@@ -113,6 +117,14 @@ CATEGORIES: dict[str, str] = {
     "general_information": "Allmän information eller massutskick",
     "survey": "Enkät eller utvärdering",
     "research_recruitment": "Rekrytering till läkemedels- eller forskningsstudie",
+}
+
+FollowupStrategy = Literal["letter", "reminder", "letter_first"]
+#: The follow-up strategies (``followup.strategy``), code -> what it means (Swedish).
+FOLLOWUP_STRATEGIES = {
+    "letter": "brev till olästa efter N arbetstimmar",
+    "reminder": "påminnelse i 1177 efter R arbetstimmar, sedan brev",
+    "letter_first": "brev direkt till dem utan inloggning, brev till olästa efter N",
 }
 
 TEMPLATES = {
@@ -376,6 +388,13 @@ class Sending(_Block):
         le=MAX_PART_SIZE,
         description=f"personnummer per import file, at most {MAX_PART_SIZE} (seed 004)",
     )
+    finish_by: dt.date | None = Field(
+        None,
+        description="the date the unit needs all messages sent by (the reminder wave"
+        " included); the plan warns when the handlers cannot finish by then, and says how many"
+        " it would take",
+        examples=["2027-03-26"],
+    )
 
 
 class Followup(_Block):
@@ -387,16 +406,50 @@ class Followup(_Block):
         description="how residents who do not read are reached instead (letter, phone)",
         examples=["Den som inte har läst meddelandet inom 7 dagar får en kallelse per brev."],
     )
-    unread_after_working_hours: float = Field(
-        24,
+    unread_after_working_hours: float | None = Field(
+        None,
         gt=0,
         description="a message still unread this many working hours (inside the send windows) "
         "after it was sent needs another channel; reach (notebook 03) and follow-up (04) both "
-        "count it so",
+        "count it so. Empty: the category's default (deadlines: in params/reach_defaults.yaml;"
+        " kallelse 24), filled in when the campaign loads",
+        examples=[24],
+    )
+    strategy: Annotated[
+        FollowupStrategy,
+        BeforeValidator(one_of(FOLLOWUP_STRATEGIES, "follow-up strategy")),
+    ] = Field(
+        "letter",
+        description="how the unread are followed up: 'letter' (a letter to the unread after"
+        " unread_after_working_hours), 'reminder' (a 1177 reminder after"
+        " reminder_after_working_hours, then the letter) or 'letter_first' (a letter at once to"
+        " those without an active login, whose send fails, and 'letter' for the rest)",
+        examples=["reminder"],
+    )
+    reminder_after_working_hours: float | None = Field(
+        None,
+        gt=0,
+        description="for strategy 'reminder': working hours after the message when the still"
+        " unread get a 1177 reminder; below unread_after_working_hours. Empty: the category's"
+        " default, filled in when the campaign loads",
+        examples=[9],
     )
     status_export: StatusExportMapping = Field(
         default_factory=StatusExportMapping,
         description="column/label mapping of the status export",
+    )
+    outcome: OutcomeSpec | None = Field(
+        None,
+        description="the later extract of what residents did (booked, came, got vaccinated,"
+        " answered) and its columns, for the outcome follow-up by read status",
+    )
+    register_folder: OptText = Field(
+        None,
+        description="the region's campaign register (a folder of Parquet files, aggregates"
+        " only): step 04 records this campaign there and step 03 takes its priors from it."
+        " Counts from the campaign's folder; empty: the environment variable INKORG_REGISTER,"
+        " else register/ beside the run folders (out/register/)",
+        examples=["../register"],
     )
     retention_days: Annotated[int, Field(strict=True)] = Field(
         DEFAULT_RETENTION_DAYS,

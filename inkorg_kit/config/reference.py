@@ -457,8 +457,15 @@ _TEMPLATE_HEADER = """\
 """
 
 
+#: Optional blocks that switch a feature on (an outcome follow-up needs its own extract): the
+#: template shows them whole, commented out, even where a key inside them is required.
+SWITCH_BLOCKS = ("followup.outcome",)
+
+
 def _filled(key: Key) -> bool:
     """Written out (not commented out) in the template."""
+    if key.path in SWITCH_BLOCKS:
+        return False
     if key.block:
         return any(_filled(child) for child in key.children)
     return key.required or key.path in TEMPLATE_FILLED

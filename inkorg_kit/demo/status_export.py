@@ -39,6 +39,7 @@ from inkorg_kit._files import ensure_private_dir, write_private_bytes
 from inkorg_kit.config.assumptions import Assumptions, load_assumptions
 from inkorg_kit.config.campaign import Campaign, load_campaign
 from inkorg_kit.config.status_export import StatusExportMapping
+from inkorg_kit.demo.outcomes import write_outcome_extract
 from inkorg_kit.followup import age_band_and_sex, campaign_recipients, load_target
 from inkorg_kit.hours.clock import ActiveClock, series_epoch_hours
 from inkorg_kit.hours.parse import parse_datetime
@@ -335,7 +336,8 @@ def write_status_export(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m inkorg_kit.synth_status params/demo/campaign.yaml``: a synthetic export.
+    """``python -m inkorg_kit.synth_status params/demo/campaign.yaml``: a synthetic export (and
+    the outcome extract, when the campaign's ``followup.outcome`` names a file).
 
     For running notebook 04 on its own in the demo (``inkorg-kit demo`` does this itself).
     """
@@ -351,10 +353,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     run_dir = campaign.run_folder(args.run_dir)
     try:
         folder = write_status_export(run_dir, campaign, seed=args.seed)
+        outcomes = write_outcome_extract(run_dir, campaign, seed=args.seed)
     except (OSError, ValueError) as error:
         print(f"synth_status: {pnr.mask_in_text(str(error))}", file=sys.stderr)
         return 2
     print(f"synthetic status export written to {folder}/")
+    if outcomes is not None:  # the campaign's followup.outcome names a file: its bookings too
+        print(f"synthetic outcome extract written to {outcomes}")
     return 0
 
 

@@ -13,7 +13,9 @@ were reached and read, and residents who did not read a kallelse must be reached
 - :mod:`~inkorg_kit.followup.rates`: read rates with Wilson intervals, by group;
 - :mod:`~inkorg_kit.followup.timing`: time to read, Kaplan-Meier, censored at the export;
 - :mod:`~inkorg_kit.followup.lists`: the follow-up lists, written like recipient files;
-- :mod:`~inkorg_kit.followup.codes`: the closed vocabularies they share.
+- :mod:`~inkorg_kit.followup.codes`: the closed vocabularies they share;
+- :mod:`~inkorg_kit.followup.uptake` and :mod:`~inkorg_kit.followup.uptake_stats`: did residents
+  do what the message asked (the outcome extract), by read status.
 
 The next campaign's reach parameters fitted from the follow-up live with reach
 (:func:`inkorg_kit.reach.fit_reach`). This package re-exports the public names, so ``from
@@ -50,6 +52,20 @@ from inkorg_kit.followup.rates import group_table, read_rate, wilson
 from inkorg_kit.followup.reconcile import Outcomes, age_band_and_sex, reconcile
 from inkorg_kit.followup.residents import campaign_recipients, load_target
 from inkorg_kit.followup.timing import read_curves, read_within, time_to_read_summary
+from inkorg_kit.followup.uptake import (
+    UPTAKE_GROUP_LABELS,
+    UPTAKE_GROUPS,
+    Uptake,
+    UptakeError,
+    load_uptake,
+    uptake,
+)
+from inkorg_kit.followup.uptake_stats import (
+    uptake_curves,
+    uptake_difference,
+    uptake_table,
+    uptake_within,
+)
 
 __all__ = [
     "DIMENSIONS",
@@ -62,11 +78,15 @@ __all__ = [
     "PROBLEMS",
     "PROBLEM_EFFECTS",
     "UNKNOWN",
+    "UPTAKE_GROUPS",
+    "UPTAKE_GROUP_LABELS",
     "FollowupLists",
     "Outcomes",
     "StatusExport",
     "StatusExportError",
     "StatusExportMapping",
+    "Uptake",
+    "UptakeError",
     "age_band_and_sex",
     "campaign_recipients",
     "followup_lists",
@@ -74,6 +94,7 @@ __all__ = [
     "group_table",
     "load_status",
     "load_target",
+    "load_uptake",
     "read_curves",
     "read_rate",
     "read_within",
@@ -82,6 +103,11 @@ __all__ = [
     "time_to_read_summary",
     "unread_deadline",
     "unread_list_name",
+    "uptake",
+    "uptake_curves",
+    "uptake_difference",
+    "uptake_table",
+    "uptake_within",
     "wilson",
     "write_followup_lists",
 ]

@@ -8,6 +8,13 @@ may never have got the message). The lists are written like recipient files (at 
 :data:`~inkorg_kit.vocab.MAX_PART_SIZE` per file, with a manifest that
 :func:`inkorg_kit.recipients.verify` checks), so the case handler can send again, and as a
 CSV for letters and phone calls.
+
+The lists follow the follow-up strategy (step 03's ``plan_choice.json``, else the campaign's
+``followup.strategy``): ``letter`` as above; ``reminder`` adds the reminder list (1177 import
+files): residents whose first message is unread R working hours after it and who have no
+reminder yet; a resident who read the reminder is read, and the letter list is those still
+unread N working hours after the first message; ``letter_first`` puts those whose send failed
+for want of an active login on the letter list at once, flagged in their reason.
 """
 
 from __future__ import annotations
@@ -45,6 +52,7 @@ __all__ = [
     "FollowupLists",
     "followup_lists",
     "followup_reasons",
+    "reminder_list_name",
     "unread_deadline",
     "unread_list_name",
     "write_followup_lists",
@@ -62,7 +70,10 @@ FOLLOWUP_KEYS = (
     "failed_locked",
     "failed_other",
     "not_in_export",
+    "reminder_due",
 )
+#: The reason of a no-login failure on the letter list under strategy ``letter_first``.
+LETTER_AT_ONCE = "brev direkt (strategi c)"
 DEFAULT_UNREAD_AFTER_WORKING_HOURS = 24.0
 
 
@@ -77,6 +88,15 @@ def unread_list_name(hours: float) -> str:
     ('unread-after-24h', 'unread-after-3-5h')
     """
     return f"unread-after-{_hours_tag(hours)}h"
+
+
+def reminder_list_name(hours: float) -> str:
+    """The reminder list's name (and file-name stem), e.g. ``reminder-after-9h``.
+
+    >>> reminder_list_name(9)
+    'reminder-after-9h'
+    """
+    return f"reminder-after-{_hours_tag(hours)}h"
 
 
 def unread_deadline(
@@ -99,13 +119,26 @@ class FollowupLists:
     ``people``: ``pnr``, ``list`` (the unread list's name, ``failed`` or ``not-in-export``),
     ``key`` (a :data:`FOLLOWUP_KEYS` code), ``reason`` (Swedish), ``sent_at``,
     ``working_hours`` (since the send, up to the export), ``file_name``, ``unit``.
-    ``waiting``: unread and unknown residents sent less than ``after_working_hours`` ago.
+    ``waiting``: unread and unknown residents sent less than ``after_working_hours`` ago (and,
+    with a reminder, not yet due for it or already reminded). ``strategy`` is the follow-up
+    strategy the lists follow; ``reminder_after_working_hours`` its R (strategy ``reminder``).
     """
 
     people: pl.DataFrame
     after_working_hours: float
     waiting: Mapping[str, int]
     exported_at: dt.datetime
+    strategy: str = "letter"
+    reminder_after_working_hours: float | None = None
+
+    @property
+    def list_names(self) -> list[str]:
+        """The lists these lists write, in order: the letter list, the reminder list (strategy
+        ``reminder``), failed sends, missing from the export."""
+        names = [unread_list_name(self.after_working_hours)]
+        if self.reminder_after_working_hours is not None:
+            names.append(reminder_list_name(self.reminder_after_working_hours))
+        return [*names, FAILED_LIST, NOT_IN_EXPORT_LIST]
 
     @property
     def not_yet_due(self) -> int:
@@ -123,11 +156,18 @@ class FollowupLists:
 
     def summary(self) -> pl.DataFrame:
         """Count per list and reason (no personnummer), with those not yet due."""
-        labels = followup_reasons(self.after_working_hours)
+        labels = followup_reasons(self.after_working_hours, self.reminder_after_working_hours)
         counts = self.counts()
         lists = dict(self.people.select("key", "list").unique().iter_rows())
         rows = [
-            (key, lists.get(key, _default_list(key, self.after_working_hours)), labels[key])
+            (
+                key,
+                lists.get(
+                    key,
+                    _default_list(key, self.after_working_hours, self.reminder_after_working_hours),
+                ),
+                labels[key],
+            )
             for key in FOLLOWUP_KEYS
             if counts[key]
         ]
@@ -143,7 +183,9 @@ class FollowupLists:
         )
 
 
-def _default_list(key: str, hours: float) -> str:
+def _default_list(key: str, hours: float, reminder_hours: float | None = None) -> str:
+    if key == "reminder_due":
+        return reminder_list_name(reminder_hours or 0)
     if key.startswith("failed_"):
         return FAILED_LIST
     if key == "not_in_export":
@@ -151,10 +193,12 @@ def _default_list(key: str, hours: float) -> str:
     return unread_list_name(hours)
 
 
-def followup_reasons(hours: float) -> dict[str, str]:
+def followup_reasons(hours: float, reminder_hours: float | None = None) -> dict[str, str]:
     """The Swedish reason of each :data:`FOLLOWUP_KEYS` code (and ``not_yet_due``)."""
     after = f"{hours:g}"
+    remind = f" efter {reminder_hours:g} arbetstimmar" if reminder_hours else ""
     return {
+        "reminder_due": f"Oläst{remind}: påminnelse i 1177",
         "unread": f"Oläst efter {after} arbetstimmar",
         "unknown_closed": f"Okänd lässtatus efter {after} arbetstimmar (stängt ärende)",
         "unknown_other": "Okänd lässtatus (felaktig rad i statusexporten)",
@@ -171,6 +215,8 @@ def followup_lists(
     windows: Campaign | SendWindows | None = None,
     *,
     unread_after_working_hours: float | None = None,
+    strategy: str = "letter",
+    reminder_after_working_hours: float | None = None,
 ) -> FollowupLists:
     """Campaign residents to reach another way: unread after N working hours (working hours
     of the campaign's send windows, :func:`inkorg_kit.hours.working.working_hours_between`, up
@@ -181,7 +227,21 @@ def followup_lists(
     ``followup.unread_after_working_hours`` when ``unread_after_working_hours`` is None) or
     :class:`~inkorg_kit.config.windows.SendWindows`. An unread case without a sent time (a row
     with a problem) cannot be timed, so it is due at once: the safe side.
+
+    ``strategy`` (see the module): ``reminder`` needs ``reminder_after_working_hours`` (R,
+    below N) and outcomes reconciled with it (:func:`~inkorg_kit.followup.reconcile` with the
+    same R), so a reminded resident who read the reminder is read.
     """
+    if strategy not in ("letter", "reminder", "letter_first"):
+        raise ValueError(f"strategy={strategy!r}: choose letter, reminder or letter_first")
+    remind_hours: float | None = None
+    if strategy == "reminder":
+        if reminder_after_working_hours is None or not reminder_after_working_hours > 0:
+            raise ValueError(
+                "strategy 'reminder' needs reminder_after_working_hours (R) above 0, "
+                f"got {reminder_after_working_hours!r}"
+            )
+        remind_hours = float(reminder_after_working_hours)
     if unread_after_working_hours is None:
         hours = unread_deadline(windows)
     elif unread_after_working_hours < 0:
@@ -197,7 +257,31 @@ def followup_lists(
     open_ = open_.with_columns(pl.Series("working_hours", worked, dtype=pl.Float64))
     due = pl.col("working_hours").is_null() | (pl.col("working_hours") >= hours)
     name = unread_list_name(hours)
-    labels = followup_reasons(hours)
+    labels = followup_reasons(hours, remind_hours)
+    if remind_hours is not None:
+        if remind_hours >= hours:
+            raise ValueError(
+                f"reminder_after_working_hours ({remind_hours:g}) must be below the letter's "
+                f"{hours:g} working hours: the reminder comes first"
+            )
+        reminded = (
+            pl.col("reminder_sent_at").is_not_null()
+            if "reminder_sent_at" in open_.columns
+            else pl.lit(False)
+        )
+        remind_due = ~due & (pl.col("working_hours") >= remind_hours) & ~reminded
+    else:
+        remind_due = pl.lit(False)
+    to_remind = open_.filter(remind_due).select(
+        "pnr",
+        pl.lit(reminder_list_name(remind_hours or 0)).alias("list"),
+        pl.lit("reminder_due").alias("key"),
+        pl.lit(labels["reminder_due"]).alias("reason"),
+        "sent_at",
+        "working_hours",
+        "file_name",
+        "unit",
+    )
     key = (
         pl.when(pl.col("outcome") == "unread")
         .then(pl.lit("unread"))
@@ -226,16 +310,22 @@ def followup_lists(
             "unit",
         )
     )
-    waiting = open_.filter(~due)
-    failed = people.filter(pl.col("outcome") == "failed").select(
-        "pnr",
-        pl.lit(FAILED_LIST).alias("list"),
-        pl.concat_str(
-            pl.lit("failed_"), pl.col("failure").cast(pl.String).fill_null("other")
-        ).alias("key"),
+    waiting = open_.filter(~due & ~remind_due)
+    at_once = (pl.col("failure") == "no_login").fill_null(False) & (strategy == "letter_first")
+    reason = (
         pl.col("failure")
         .cast(pl.String)
         .replace_strict(FAILURE_LABELS, default=FAILURE_LABELS["other"])
+    )
+    failed = people.filter(pl.col("outcome") == "failed").select(
+        "pnr",
+        pl.when(at_once).then(pl.lit(name)).otherwise(pl.lit(FAILED_LIST)).alias("list"),
+        pl.concat_str(
+            pl.lit("failed_"), pl.col("failure").cast(pl.String).fill_null("other")
+        ).alias("key"),
+        pl.when(at_once)
+        .then(pl.concat_str(reason, pl.lit(f": {LETTER_AT_ONCE}")))
+        .otherwise(reason)
         .alias("reason"),
         "sent_at",
         pl.lit(None, pl.Float64).alias("working_hours"),
@@ -253,13 +343,15 @@ def followup_lists(
         "unit",
     )
     return FollowupLists(
-        people=pl.concat([unread, failed, missing]).sort("list", "pnr"),
+        people=pl.concat([unread, to_remind, failed, missing]).sort("list", "pnr"),
         after_working_hours=float(hours),
         waiting={
             "unread": int((waiting["outcome"] == "unread").sum()),
             "unknown": int((waiting["outcome"] == "unknown").sum()),
         },
         exported_at=outcomes.exported_at,
+        strategy=strategy,
+        reminder_after_working_hours=remind_hours,
     )
 
 
@@ -298,8 +390,8 @@ def write_followup_lists(
     letters_path = run.path("followup_letters_csv")
     manifest_path.unlink(missing_ok=True)
     created = lists.exported_at.isoformat()
-    current = [unread_list_name(lists.after_working_hours), FAILED_LIST, NOT_IN_EXPORT_LIST]
-    for stale in folder.glob("unread-after-*h"):
+    current = lists.list_names
+    for stale in [*folder.glob("unread-after-*h"), *folder.glob("reminder-after-*h")]:
         if stale.name not in current:
             _remove_list(folder, stale.name)
     written: dict[str, Any] = {}
@@ -328,7 +420,8 @@ def write_followup_lists(
                 for f in delivery.manifest["files"]
             ],
         }
-    letters = lists.people.select(
+    # the reminder list goes out in 1177 (its import files); letters and calls are the rest
+    letters = lists.people.filter(pl.col("key") != "reminder_due").select(
         pl.col("pnr").alias("personnummer"),
         pl.col("list").alias("lista"),
         pl.col("reason").alias("orsak"),
@@ -344,6 +437,8 @@ def write_followup_lists(
         "campaign": campaign,
         "exported_at": created,
         "unread_after_working_hours": lists.after_working_hours,
+        "strategy": lists.strategy,
+        "reminder_after_working_hours": lists.reminder_after_working_hours,
         "not_yet_due": lists.not_yet_due,
         "lists": written,
         "letters_csv": {

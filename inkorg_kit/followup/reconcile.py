@@ -8,6 +8,16 @@ campaign resident (from the recipient manifest) is read, unread, of unknown stat
 or missing from the export; residents in the export who were never in the campaign are
 counted too. :meth:`Outcomes.counts` checks that it adds up. Age band and sex come from the
 target group where it has them, else from the personnummer.
+
+**Two waves** (follow-up strategy ``reminder``: a 1177 reminder R working hours after the
+message). The export then holds two sent cases for a reminded resident. Of a resident's sent
+cases (with a sent time) the earliest is the first message; the first later case sent at least
+R working hours of the send windows after it is the reminder; any other later case is a
+duplicate of the first message, counted with a reason (:data:`WAVE_PROBLEMS`). Reminder rows are
+counted apart (``export_rows_reminder``), so every export row is still accounted for. A
+resident who read the reminder is read (``read_via`` ``reminder``); their time to read the
+first message is censored when the reminder was sent, so the fitted read times stay those of
+one message.
 """
 
 from __future__ import annotations
@@ -20,13 +30,25 @@ from typing import Any
 import polars as pl
 
 from inkorg_kit import pnr
+from inkorg_kit.config.windows import SendWindows, as_windows
 from inkorg_kit.followup.codes import OUTCOME, UNKNOWN
 from inkorg_kit.followup.export import StatusExport
 from inkorg_kit.followup.residents import campaign_recipients, load_target
+from inkorg_kit.hours.working import working_hours_between
 from inkorg_kit.recipients import read_manifest
 from inkorg_kit.vocab import TIME_ZONE_NAME, UNKNOWN_BAND, age_band
 
-__all__ = ["OUTCOME_COLUMNS", "Outcomes", "age_band_and_sex", "observation_columns", "reconcile"]
+__all__ = [
+    "OUTCOME_COLUMNS",
+    "READ_VIA",
+    "REMINDER_COLUMNS",
+    "WAVE_PROBLEMS",
+    "Outcomes",
+    "age_band_and_sex",
+    "export_waves",
+    "observation_columns",
+    "reconcile",
+]
 
 _US_PER_HOUR = 3_600_000_000
 
@@ -76,6 +98,19 @@ OUTCOME_COLUMNS = (
 )
 
 
+#: Columns :func:`reconcile` adds after :data:`OUTCOME_COLUMNS`: the reminder case's sent and
+#: read times (null without one) and which message a read resident read (:data:`READ_VIA`).
+REMINDER_COLUMNS = ("reminder_sent_at", "reminder_read_at", "read_via")
+#: Which message a read resident read: the first message, or (only) the reminder.
+READ_VIA = ("first", "reminder")
+#: Why a later sent case of a resident is neither the first message nor the reminder.
+WAVE_PROBLEMS = {
+    "before_reminder_due": "a second case sent before the reminder was due (R working hours"
+    " after the first): counted as a duplicate of the first message",
+    "extra_case": "a third case or more: counted as a duplicate of the first message",
+}
+
+
 @dataclass(frozen=True)
 class Outcomes:
     """Every campaign resident and every person in the export, with what became of them.
@@ -87,8 +122,9 @@ class Outcomes:
     :data:`~inkorg_kit.followup.export_rows.PROBLEMS` code of the person's export rows),
     ``export_rows``, ``hours_to_read`` (calendar hours), ``observed_hours`` and ``event`` (for
     time-to-read: hours to reading, or to the export for the unread, who are censored there;
-    null for everyone without both times). ``warnings`` are for the analyst (English);
-    ``failures_listed`` is False when the export had no list of failed sends.
+    null for everyone without both times), then :data:`REMINDER_COLUMNS`. ``warnings`` are for
+    the analyst (English); ``failures_listed`` is False when the export had no list of failed
+    sends. ``reminder_after_working_hours`` is R when the export was read as two waves.
     """
 
     people: pl.DataFrame
@@ -99,6 +135,16 @@ class Outcomes:
     warnings: tuple[str, ...] = ()
     timezone: str = TIME_ZONE_NAME
     failures_listed: bool = True
+    reminder_after_working_hours: float | None = None
+
+    def reminded(self) -> pl.Series:
+        """Personnummer of campaign residents whose reminder case is in the export (for the
+        uptake by read status: their group is ``reminder``); in memory only."""
+        if "reminder_sent_at" not in self.people.columns:
+            return pl.Series("pnr", [], dtype=pl.String)
+        return self.people.filter(pl.col("in_campaign") & pl.col("reminder_sent_at").is_not_null())[
+            "pnr"
+        ]
 
     def campaign_people(self) -> pl.DataFrame:
         """Campaign residents found in the export (sent, failed or not)."""
@@ -132,7 +178,15 @@ class Outcomes:
             "export_rows_rejected": int(self.export_summary["rejected"]),
             "export_rows_duplicate": int(self.export_summary["duplicate_rows"]),
             "export_rows_with_problems": int(self.export_summary.get("with_problems", 0)),
+            "export_rows_reminder": int(self.export_summary.get("reminder_rows", 0)),
+            "export_rows_wave_problem": int(
+                sum(self.export_summary.get("wave_problems", {}).values())
+            ),
         }
+        if "reminder_sent_at" in p.columns:
+            out["reminder_sent"] = n(camp, pl.col("reminder_sent_at").is_not_null())
+            out["read_first"] = n(camp, pl.col("read_via") == "first")
+            out["reminder_read"] = n(camp, pl.col("read_via") == "reminder")
         checks = [
             (out["in_files"], out["attempted"] + out["not_in_export"], "in files"),
             (out["attempted"], out["delivered"] + out["failed"], "attempted"),
@@ -146,11 +200,14 @@ class Outcomes:
                 out["export_rows"],
                 out["export_rows_rejected"]
                 + out["export_rows_duplicate"]
+                + out["export_rows_reminder"]
                 + out["attempted"]
                 + out["not_in_campaign"],
                 "export rows",
             ),
         ]
+        if "reminder_read" in out:
+            checks.append((out["read"], out["read_first"] + out["reminder_read"], "read"))
         for whole, parts, what in checks:
             if whole != parts:  # pragma: no cover - guards the invariant itself
                 raise AssertionError(
@@ -195,14 +252,85 @@ def age_band_and_sex(day: dt.date, *, unknown_sex: str | None = None) -> list[pl
     ]
 
 
-def _export_people(export: StatusExport) -> pl.DataFrame:
+def export_waves(
+    rows: pl.DataFrame, reminder_after_working_hours: float | None, windows: SendWindows | None
+) -> pl.DataFrame:
+    """The export's rows with ``wave`` (``first``, ``reminder`` or null) and ``wave_problem``
+    (a :data:`WAVE_PROBLEMS` code or null).
+
+    Without R every row is of the first wave (null: merged as today). With R, per resident the
+    sent cases with a sent time (failed sends are not a wave) are put in time order: the
+    earliest is ``first``; the first later one at least R working hours after it is the
+    ``reminder``; the rest are duplicates of the first message with a reason. Whole columns:
+    one working-hours look-up for all cases.
+    """
+    rows = rows.with_row_index("_i")
+    blank = rows.with_columns(
+        pl.lit(None, pl.String).alias("wave"), pl.lit(None, pl.String).alias("wave_problem")
+    )
+    if reminder_after_working_hours is None:
+        return blank.drop("_i")
+    hours = float(reminder_after_working_hours)
+    if not hours > 0:
+        raise ValueError(f"reminder_after_working_hours must be above 0, got {hours!r}")
+    cases = (
+        rows.filter(
+            pl.col("pnr").is_not_null()
+            & (pl.col("outcome") != "failed")
+            & pl.col("sent_at").is_not_null()
+        )
+        .select("_i", "pnr", "sent_at")
+        .sort("pnr", "sent_at", "_i")
+        .with_columns(
+            pl.col("sent_at").first().over("pnr").alias("_first"),
+            pl.int_range(pl.len()).over("pnr").alias("_rank"),
+        )
+    )
+    worked = working_hours_between(cases["_first"], cases["sent_at"], as_windows(windows))
+    cases = cases.with_columns(pl.Series("_worked", worked, dtype=pl.Float64))
+    late = (pl.col("_rank") > 0) & (pl.col("_worked") >= hours - 1e-9)
+    cases = cases.with_columns(
+        (late & (late.cast(pl.Int64).cum_sum().over("pnr") == 1)).alias("_reminder")
+    ).select(
+        "_i",
+        pl.when(pl.col("_rank") == 0)
+        .then(pl.lit("first"))
+        .when("_reminder")
+        .then(pl.lit("reminder"))
+        .alias("wave"),
+        pl.when((pl.col("_rank") > 0) & ~pl.col("_reminder"))
+        .then(
+            pl.when(pl.col("_worked") < hours - 1e-9)
+            .then(pl.lit("before_reminder_due"))
+            .otherwise(pl.lit("extra_case"))
+        )
+        .alias("wave_problem"),
+    )
+    return rows.join(cases, on="_i", how="left").sort("_i").drop("_i")
+
+
+def _export_people(rows: pl.DataFrame) -> pl.DataFrame:
     """One row per person in the export; duplicate rows merged (read > unread > unknown >
     failed). A resident read: the case read first gives both times. Otherwise the first send
-    counts. ``problem`` is the first problem among the person's rows."""
-    ok = export.rows.filter(pl.col("pnr").is_not_null()).sort("read_at", "sent_at", nulls_last=True)
+    counts. ``problem`` is the first problem among the person's rows. The reminder's rows
+    (``wave`` ``reminder``) are not merged: they give ``reminder_sent_at`` and
+    ``reminder_read_at``, a reminder read makes the resident read (``read_via``)."""
+    valid = rows.filter(pl.col("pnr").is_not_null())
+    is_reminder = (pl.col("wave") == "reminder").fill_null(False)
+    reminders = (
+        valid.filter(is_reminder)
+        .group_by("pnr")
+        .agg(
+            pl.col("sent_at").first().alias("reminder_sent_at"),
+            pl.col("read_at").filter(pl.col("outcome") == "read").first().alias("reminder_read_at"),
+            (pl.col("outcome") == "read").any().alias("_reminder_read"),
+            pl.col("closed").any().alias("_reminder_closed"),
+        )
+    )
+    ok = valid.filter(~is_reminder).sort("read_at", "sent_at", nulls_last=True)
     delivered = pl.col("outcome") != "failed"
     read = pl.col("outcome") == "read"
-    return (
+    merged = (
         ok.group_by("pnr")
         .agg(
             pl.len().alias("export_rows"),
@@ -218,30 +346,46 @@ def _export_people(export: StatusExport) -> pl.DataFrame:
             pl.col("reason_text").filter(~delivered).first().alias("failure_text"),
             pl.col("problem").drop_nulls().first().alias("problem"),
         )
-        .select(
-            "pnr",
-            pl.when("_read")
-            .then(pl.lit("read"))
-            .when("_unread")
-            .then(pl.lit("unread"))
-            .when("_delivered")
-            .then(pl.lit("unknown"))
-            .otherwise(pl.lit("failed"))
-            .cast(OUTCOME)
-            .alias("outcome"),
-            "closed",
-            pl.when("_read")
-            .then(pl.col("_sent_read"))
-            .when("_delivered")
-            .then(pl.col("_sent_delivered"))
-            .otherwise(pl.col("_sent_any"))
-            .alias("sent_at"),
-            pl.when("_read").then(pl.col("read_at")).alias("read_at"),
-            pl.when(~pl.col("_delivered")).then(pl.col("failure")).alias("failure"),
-            pl.when(~pl.col("_delivered")).then(pl.col("failure_text")).alias("failure_text"),
-            "problem",
-            "export_rows",
-        )
+        .join(reminders, on="pnr", how="left")
+        .with_columns(pl.col("_reminder_read").fill_null(False))
+    )
+    by_reminder = ~pl.col("_read") & pl.col("_reminder_read")
+    return merged.select(
+        "pnr",
+        pl.when(pl.col("_read") | by_reminder)
+        .then(pl.lit("read"))
+        .when("_unread")
+        .then(pl.lit("unread"))
+        .when("_delivered")
+        .then(pl.lit("unknown"))
+        .otherwise(pl.lit("failed"))
+        .cast(OUTCOME)
+        .alias("outcome"),
+        "closed",
+        pl.when("_read")
+        .then(pl.col("_sent_read"))
+        .when("_delivered")
+        .then(pl.col("_sent_delivered"))
+        .otherwise(pl.col("_sent_any"))
+        .alias("sent_at"),
+        pl.when("_read")
+        .then(pl.col("read_at"))
+        .when(by_reminder)
+        .then(pl.col("reminder_read_at"))
+        .alias("read_at"),
+        pl.when(~pl.col("_delivered")).then(pl.col("failure")).alias("failure"),
+        pl.when(~pl.col("_delivered")).then(pl.col("failure_text")).alias("failure_text"),
+        "problem",
+        (pl.col("export_rows") + pl.col("reminder_sent_at").is_not_null().cast(pl.Int64)).alias(
+            "export_rows"
+        ),
+        "reminder_sent_at",
+        "reminder_read_at",
+        pl.when("_read")
+        .then(pl.lit("first"))
+        .when(by_reminder)
+        .then(pl.lit("reminder"))
+        .alias("read_via"),
     )
 
 
@@ -252,12 +396,16 @@ def reconcile(
     recipients: pl.DataFrame | None = None,
     target: pl.DataFrame | None = None,
     campaign: str | None = None,
+    reminder_after_working_hours: float | None = None,
+    windows: SendWindows | None = None,
 ) -> Outcomes:
     """Join the export to the campaign's recipient files and target group.
 
     Give ``run_dir`` (its ``recipients/manifest.json`` and files, and ``target_group.parquet``
     when present) or ``recipients`` (and ``target``) as frames. Age band and sex missing from
-    the target come from the personnummer (age on the export day).
+    the target come from the personnummer (age on the export day). With
+    ``reminder_after_working_hours`` (R; strategy ``reminder``) the export is read as two waves
+    (see the module), R counted in ``windows`` (the campaign's send windows).
     """
 
     warnings = list(export.warnings)
@@ -271,7 +419,8 @@ def reconcile(
     if campaign is None and run_dir is not None:
         campaign = read_manifest(run_dir)["campaign"]
 
-    people = _export_people(export).with_columns(pl.lit(True).alias("in_export"))
+    waves = export_waves(export.rows, reminder_after_working_hours, windows)
+    people = _export_people(waves).with_columns(pl.lit(True).alias("in_export"))
     files = recipients.select(
         pl.col("pnr").cast(pl.String),
         *(
@@ -298,12 +447,27 @@ def reconcile(
     )
     stamp = export.exported_at
     hours = (pl.col("read_at") - pl.col("sent_at")).dt.total_microseconds() / _US_PER_HOUR
+    by_reminder = pl.col("read_via") == "reminder"
     joined = joined.with_columns(
-        pl.when(pl.col("outcome") == "read").then(hours).alias("hours_to_read"),
+        pl.when((pl.col("outcome") == "read") & ~by_reminder.fill_null(False))
+        .then(hours)
+        .alias("hours_to_read"),
     ).with_columns(observation_columns(stamp))
-    rows = export.rows
+    # read only after the reminder: the first message's time to read is censored at the reminder
+    to_reminder = (
+        pl.col("reminder_sent_at") - pl.col("sent_at")
+    ).dt.total_microseconds() / _US_PER_HOUR
+    joined = joined.with_columns(
+        pl.when(by_reminder).then(to_reminder).otherwise("observed_hours").alias("observed_hours"),
+        pl.when(by_reminder & pl.col("sent_at").is_not_null())
+        .then(False)
+        .otherwise("event")
+        .alias("event"),
+    )
+    rows = waves
     rejected = int(rows.select((pl.col("pnr").is_null()).sum()).item())
     persons = people.height
+    reminder_rows = int((rows["wave"] == "reminder").sum())
     summary = {
         "rows": rows.height,
         "rejected": rejected,
@@ -313,7 +477,14 @@ def reconcile(
             .agg(pl.len())
             .iter_rows()
         ),
-        "duplicate_rows": rows.height - rejected - persons,
+        "duplicate_rows": rows.height - rejected - persons - reminder_rows,
+        "reminder_rows": reminder_rows,
+        "wave_problems": dict(
+            rows.filter(pl.col("wave_problem").is_not_null())
+            .group_by("wave_problem")
+            .len()
+            .iter_rows()
+        ),
         "persons": persons,
         "with_problems": int(rows["problem"].is_not_null().sum()),
         "problems_by_kind": dict(
@@ -325,7 +496,13 @@ def reconcile(
             f"{rejected} export row(s) hold no valid personnummer and are left out"
             f" ({', '.join(f'{k}: {v}' for k, v in summary['rejected_by_reason'].items())})"
         )
-    columns = list(OUTCOME_COLUMNS)
+    if summary["wave_problems"]:
+        warnings.append(
+            "some residents have more sent cases than a first message and a reminder ("
+            + ", ".join(f"{WAVE_PROBLEMS[k]}: {v}" for k, v in summary["wave_problems"].items())
+            + ")"
+        )
+    columns = [*OUTCOME_COLUMNS, *REMINDER_COLUMNS]
     return Outcomes(
         people=joined.select(columns),
         exported_at=stamp,
@@ -335,4 +512,5 @@ def reconcile(
         warnings=tuple(warnings),
         timezone=export.mapping.timezone,
         failures_listed=export.failures_listed,
+        reminder_after_working_hours=reminder_after_working_hours,
     )

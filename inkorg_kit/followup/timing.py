@@ -27,16 +27,50 @@ if TYPE_CHECKING:
 
     from inkorg_kit.config.assumptions import Assumptions
 
-__all__ = ["read_curves", "read_within", "time_frame", "time_to_read_summary"]
+__all__ = [
+    "km_at",
+    "km_fit",
+    "km_quantile",
+    "read_curves",
+    "read_within",
+    "time_frame",
+    "time_to_read_summary",
+]
 
 
-def _km(time: np.ndarray, event: np.ndarray) -> Any:
+def km_fit(time: np.ndarray, event: np.ndarray) -> Any:
+    """The Kaplan-Meier fit (statsmodels) of times with events (1) and censorings (0)."""
     from statsmodels.duration.survfunc import SurvfuncRight  # heavy: only when asked
 
     return SurvfuncRight(np.maximum(time, 0.0), event.astype(int))
 
 
-def _km_at(
+def km_quantile(fit: Any, q: float, last_observed: float) -> float | None:
+    """Hours by which a share ``q`` had read (Kaplan-Meier), or None if the curve never gets
+    there; on an exact plateau the midpoint, as R's ``survival`` and SAS do.
+
+    Why not statsmodels' own ``quantile``: it takes the first time the survival falls below
+    ``1 - q``, so where the curve sits exactly at 0.5 from t1 until the next read at t2 the
+    median is t2 (94.2 h for 65-74 in the demo); lifelines' ``median_survival_time_`` takes
+    t1. Every time in [t1, t2) fits equally well; R and SAS report (t1 + t2) / 2 (76.7 h),
+    and so does the kit. A plateau that lasts to the end of the observation ends at
+    ``last_observed`` (the longest time observed, censored or not).
+    """
+    times = np.asarray(fit.surv_times, dtype=float)
+    prob = np.asarray(fit.surv_prob, dtype=float)
+    target = 1.0 - q
+    tolerance = math.sqrt(np.finfo(float).eps)  # R's default tolerance for "exactly"
+    at_or_below = np.flatnonzero(prob <= target + tolerance)
+    if at_or_below.size == 0:
+        return None
+    i = int(at_or_below[0])
+    if abs(prob[i] - target) < tolerance:
+        end = times[i + 1] if i + 1 < len(times) else last_observed
+        return float((times[i] + end) / 2)
+    return float(times[i])
+
+
+def km_at(
     fit: Any, observed: np.ndarray, points: np.ndarray, alpha: float
 ) -> tuple[np.ndarray, ...]:
     """Read share (1 - S) with a log-log pointwise interval at ``points``, and how many were
@@ -150,8 +184,8 @@ def read_curves(
             continue
         t = part["_t"].to_numpy()
         event = part["event"].to_numpy().astype(bool)
-        fit = _km(t, event)
-        share, low, high, at_risk = _km_at(fit, t, points, alpha)
+        fit = km_fit(t, event)
+        share, low, high, at_risk = km_at(fit, t, points, alpha)
         inside = points <= max(float(np.max(t)), 0.0)
         read_by = np.searchsorted(np.sort(np.maximum(t[event], 0.0)), points, side="right")
         out.append(
@@ -216,7 +250,9 @@ def time_to_read_summary(
     outcomes: Outcomes, by: str | None = "age_band", alpha: float = 0.05
 ) -> pl.DataFrame:
     """Median hours from sending to reading (Kaplan-Meier) with its interval, per group; null
-    when fewer than half had read by the export."""
+    when fewer than half had read by the export. On an exact 0.5 plateau the median is the
+    plateau's midpoint (:func:`km_quantile`, as R and SAS); the interval is statsmodels'
+    (the times where the log-log interval of the curve crosses 0.5)."""
     frame = time_frame(outcomes, "calendar", None)
     groups = [(OVERALL, frame)]
     if by is not None:
@@ -226,10 +262,11 @@ def time_to_read_summary(
     for key, part in groups:
         if part.height == 0:
             continue
-        fit = _km(part["_t"].to_numpy(), part["event"].to_numpy())
+        t = part["_t"].to_numpy()
+        fit = km_fit(t, part["event"].to_numpy())
         median = low = high = None
         if len(fit.surv_prob) and fit.surv_prob.min() <= 0.5:
-            median = float(fit.quantile(0.5))
+            median = km_quantile(fit, 0.5, float(np.max(np.maximum(t, 0.0))))
             try:
                 lo, hi = fit.quantile_ci(0.5, alpha=alpha)
                 low = None if lo is None or not np.isfinite(lo) else float(lo)

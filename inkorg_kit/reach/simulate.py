@@ -15,8 +15,17 @@ The model, per stratum (age band x legal sex), for each simulation draw:
    Binomial draws from the analytic CDF, drawn in sequence so that each draw is monotone.
 
 So the interval reflects both chance (binomial) and doubt about the assumptions (Beta). Band
-priors are independent of each other (no shared "regional level"); a follow-up fit with its
-own strengths narrows them.
+priors are independent of each other; the optional ``regional_level`` adds one normal shift
+per draw on the logit scale, shared by every band's login share
+(``p = expit(logit(p) + z sd - c)``), so that totals carry the doubt about the region as a
+whole. The offset ``c`` of each prior centres the shift so that the share's mean stays the
+prior mean: ``expected`` is still the product of prior means (and agrees with the read
+curves); the shift only widens and correlates. A follow-up fit with its own strengths narrows
+the priors.
+
+Every random quantity is the inverse CDF of its own fixed stream of uniforms
+(:mod:`inkorg_kit.reach.draws`): with the same seed, raising a login share never lowers
+messageable or reads in any draw, so the bounds move with a slider instead of jittering.
 
 Time is *active time*: calendar hours weighted by a daily rhythm (:mod:`inkorg_kit.hours.clock`).
 :func:`simulate` counts each horizon from each person's own message: in active hours unless
@@ -45,11 +54,13 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import polars as pl
+from scipy import special
 
 from inkorg_kit.config.assumptions import Assumptions, Share, load_assumptions
 from inkorg_kit.config.windows import SendWindows
 from inkorg_kit.hours.clock import ActiveClock, as_datetime, epoch_hours
 from inkorg_kit.hours.working import add_working_hours
+from inkorg_kit.reach.draws import Streams, beta_ppf, binomial_ppf, regional_offset
 from inkorg_kit.reach.sends import send_label, send_times_frame
 from inkorg_kit.reach.strata import target_strata
 from inkorg_kit.vocab import BAND_OR_UNKNOWN
@@ -61,6 +72,7 @@ MEASURE_LABELS = {
     "messageable": "Kan nås i 1177-inkorgen (aktiv inloggning)",
     "notified": "Får avisering (sms/e-post)",
     "no_login": "Annan kanal direkt (saknar aktiv inloggning)",
+    "unread_at_reminder": "Oläst vid påminnelsen",
     "unread_at_follow_up": "Annan kanal efter uppföljning (oläst vid tidsgränsen)",
     "other_channel_total": "Annan kanal totalt",
 }
@@ -90,7 +102,10 @@ class ReachResult:
     ``draws``: simulated totals, one row per draw and one column per measure (``measures``), or
     None. The follow-up deadline is ``follow_up_working_hours`` working hours after each
     message when set, else ``follow_up_after_hours`` clock hours; ``horizons_from`` says in
-    Swedish what "read within" counts from (for captions).
+    Swedish what "read within" counts from (for captions). ``reminder_working_hours`` is the
+    reminder's deadline when one was asked for (measure ``unread_at_reminder``), and
+    ``reminder_in_working_hours`` says whether it was counted in working hours of the send
+    windows (a send time was known) or in clock hours.
     """
 
     summary: pl.DataFrame
@@ -103,6 +118,8 @@ class ReachResult:
     draws: np.ndarray | None = field(default=None, repr=False)
     follow_up_working_hours: float | None = None
     horizons_from: str = ""
+    reminder_working_hours: float | None = None
+    reminder_in_working_hours: bool = False
 
     def draws_frame(self) -> pl.DataFrame:
         """The simulated totals, one row per draw and one column per measure."""
@@ -113,10 +130,12 @@ class ReachResult:
 
 @dataclass(frozen=True)
 class _Param:
-    """Unique Beta priors, and for each stratum the index of its prior."""
+    """Unique Beta priors, and for each stratum the index of its prior (``first``: the first
+    stratum with each prior, whose uniform the prior's draw uses)."""
 
     shares: list[Share]
     index: np.ndarray
+    first: np.ndarray
 
     @classmethod
     def build(cls, picks: Sequence[tuple[str, Share]]) -> _Param:
@@ -128,19 +147,28 @@ class _Param:
                 keys[key] = len(shares)
                 shares.append(share)
             index.append(keys[key])
-        return cls(shares, np.asarray(index, dtype=np.intp))
+        index_array = np.asarray(index, dtype=np.intp)
+        first = np.array([int(np.argmax(index_array == i)) for i in range(len(shares))])
+        return cls(shares, index_array, first.astype(np.intp))
 
     def means(self) -> np.ndarray:
         return np.array([s.mean for s in self.shares])[self.index]
 
-    def draw(self, rng: np.random.Generator, draws: int) -> np.ndarray:
+    def draw(self, u: np.ndarray, shift: np.ndarray | None = None, sd: float = 0.0) -> np.ndarray:
+        """Draws x strata from the uniforms ``u`` (draws x strata): each prior drawn once per
+        draw, at the uniform of its first stratum, so strata sharing a prior share the draw.
+
+        ``shift`` (draws x 1, standard normal) moves every prior by ``sd`` on the logit scale,
+        recentred per prior so that its mean stays the prior mean (:func:`regional_offset`).
+        """
         mean = np.array([s.mean for s in self.shares])
         strength = np.array([s.strength for s in self.shares])
-        degenerate = (mean <= 0) | (mean >= 1)
-        a = np.where(degenerate, 1.0, mean * strength)
-        b = np.where(degenerate, 1.0, (1 - mean) * strength)
-        p = rng.beta(a, b, size=(draws, len(self.shares)))
-        p = np.where(degenerate, mean, p)
+        p = beta_ppf(u[:, self.first], mean, strength)
+        if shift is not None and sd > 0:
+            offset = regional_offset(mean, strength, sd)
+            p = np.where(
+                (mean > 0) & (mean < 1), special.expit(special.logit(p) + sd * shift - offset), p
+            )
         return p[:, self.index]
 
 
@@ -152,10 +180,12 @@ def _horizons(values: Iterable[float]) -> tuple[float, ...]:
     return out
 
 
-def _sequential_reads(rng: np.random.Generator, pool: np.ndarray, cdf: np.ndarray) -> np.ndarray:
+def _sequential_reads(u: np.ndarray, pool: np.ndarray, cdf: np.ndarray) -> np.ndarray:
     """Reads by each horizon among ``pool``, monotone within a draw.
 
-    ``cdf`` has shape (horizons, draws, strata): the share read by each horizon.
+    ``cdf`` has shape (horizons, draws, strata): the share read by each horizon; ``u`` the
+    same shape: the uniforms of the conditional binomial draws, step by step. Reads by each
+    step never fall when the pool or the shares grow (common random numbers).
     """
     reads = np.zeros(cdf.shape, dtype=np.int64)
     done = np.zeros(pool.shape, dtype=np.int64)
@@ -164,7 +194,7 @@ def _sequential_reads(rng: np.random.Generator, pool: np.ndarray, cdf: np.ndarra
         remaining = 1 - previous
         with np.errstate(divide="ignore", invalid="ignore"):
             step = np.where(remaining > 0, (cdf[k] - previous) / remaining, 0.0)
-        done = done + rng.binomial(pool - done, np.clip(step, 0.0, 1.0))
+        done = done + binomial_ppf(u[k], pool - done, step)  # clips step to 0-1
         reads[k] = done
         previous = cdf[k]
     return reads
@@ -205,11 +235,12 @@ def _deadlines(
     return ends.dt.epoch("ms").to_numpy() / 3_600_000
 
 
-def _sorted_reads(rng: np.random.Generator, pool: np.ndarray, cdf: np.ndarray) -> np.ndarray:
+def _sorted_reads(u: np.ndarray, pool: np.ndarray, cdf: np.ndarray) -> np.ndarray:
     """:func:`_sequential_reads` for moments in any order (the follow-up deadline of a plan may
-    fall between horizons): drawn in the order of each draw's read share, given back as asked."""
+    fall between horizons): drawn in the order of each draw's read share, given back as asked.
+    The k-th step in that order uses ``u[k]``."""
     order = np.argsort(cdf, axis=0, kind="stable")
-    drawn = _sequential_reads(rng, pool, np.take_along_axis(cdf, order, axis=0))
+    drawn = _sequential_reads(u, pool, np.take_along_axis(cdf, order, axis=0))
     reads = np.empty_like(drawn)
     np.put_along_axis(reads, order, drawn, axis=0)
     return reads
@@ -228,6 +259,7 @@ def simulate(
     follow_up_working_hours: float | None = None,
     windows: SendWindows | Mapping[str, Any] | None = None,
     keep_draws: bool = True,
+    reminder_working_hours: float | None = None,
 ) -> ReachResult:
     """Expected counts with intervals: target, messageable, notified, read by each horizon,
     and those needing another channel at once (no login) and after the follow-up deadline.
@@ -247,6 +279,12 @@ def simulate(
     of ``windows`` (the campaign's send windows; default weekdays 08-17) after each message, as
     the follow-up step counts it; otherwise the assumptions' ``follow_up_after_hours`` in clock
     hours.
+
+    ``reminder_working_hours`` (strategy (b): a 1177 reminder to the unread) adds the measure
+    ``unread_at_reminder``: messageable minus reads by a second deadline, counted like the
+    follow-up one: that many working hours of ``windows`` after each message when a send time
+    is known, else that many clock hours. Within every draw it is ordered with the horizons and
+    the follow-up deadline (reads by a later moment are never fewer).
     """
     if draws < 1:
         raise ValueError(f"draws must be 1 or more, got {draws}")
@@ -269,8 +307,15 @@ def simulate(
                 "follow_up_working_hours counts from a send time: give sent_at or sends "
                 "(the send plan), or leave it out to use follow_up_after_hours (clock hours)"
             )
+    if reminder_working_hours is not None:
+        reminder = float(reminder_working_hours)
+        if not (math.isfinite(reminder) and reminder > 0):
+            raise ValueError(
+                f"reminder_working_hours must be above 0, got {reminder_working_hours!r}"
+            )
+    extra = [] if reminder_working_hours is None else [reminder]  # clock hours without a time
     if timed is None:  # active hours: durations are the horizons themselves
-        active = np.array([*horizons, clock_follow_up])[:, None]
+        active = np.array([*horizons, clock_follow_up, *extra])[:, None]
         weights = np.ones(1)
         note = "i aktiva timmar från eget meddelande (ingen sändtid given)"
     else:
@@ -279,10 +324,12 @@ def simulate(
             follow_at = _deadlines(send_hours, working, windows)
         else:
             follow_at = send_hours + clock_follow_up
-        ends = np.vstack([*(send_hours + h for h in horizons), follow_at])  # moments x sends
+        if reminder_working_hours is not None:
+            extra = [_deadlines(send_hours, reminder, windows)]
+        ends = np.vstack([*(send_hours + h for h in horizons), follow_at, *extra])  # x sends
         clock = ActiveClock.between(a.rhythm, float(send_hours.min()), float(ends.max()))
         active = clock.active(ends) - clock.active(send_hours)[None, :]
-    moments = len(horizons) + 1  # the horizons, then the follow-up deadline
+    moments = len(horizons) + 1 + len(extra)  # the horizons, the follow-up, the reminder
 
     bands = strata["age_band"].cast(pl.String).to_list()
     sexes = strata["sex"].cast(pl.String).to_list()
@@ -308,7 +355,8 @@ def simulate(
         later_cdf = np.array([p[1] for p in parts]).T.reshape(moments, 1, len(bands))
         groups[group] = (read, soon, soon_cdf, later_cdf)
 
-    # expected values: products of prior means (the priors are independent)
+    # expected values: products of prior means (the priors are independent, and the regional
+    # shift is centred so that it leaves every login share's mean as it is)
     m_login, m_notif = login.means(), notif.means()
     expected = {"target": n.astype(float), "messageable": n * m_login}
     expected["notified"] = expected["messageable"] * m_notif
@@ -319,17 +367,23 @@ def simulate(
         cdf = read.means() * (s * soon_cdf[:, 0] + (1 - s) * later_cdf[:, 0])
         expected_reads += expected["messageable"] * pool_share * cdf
 
-    # draws
-    rng = np.random.default_rng(seed)
+    # draws: every random quantity is the quantile of its own stream of uniforms (common
+    # random numbers), so the bounds move with the assumptions
+    streams = Streams(seed)
     size = (draws, len(bands))
-    p_login, p_notif = login.draw(rng, draws), notif.draw(rng, draws)
-    messageable = rng.binomial(np.broadcast_to(n, size), p_login)
-    notified = rng.binomial(messageable, p_notif)
+    regional_sd = a.regional_level.login_sd_logit.value if a.regional_level is not None else 0.0
+    shift = streams.normal("regional_level.login", (draws, 1))  # one per draw, for every stratum
+    p_login = login.draw(streams.uniform("login_share", size), shift, regional_sd)
+    p_notif = notif.draw(streams.uniform("notification_share", size))
+    messageable = binomial_ppf(streams.uniform("messageable", size), n, p_login)
+    notified = binomial_ppf(streams.uniform("notified", size), messageable, p_notif)
     reads = np.zeros((moments, *size), dtype=np.int64)
     for group, pool in (("notified", notified), ("not_notified", messageable - notified)):
         read, soon, soon_cdf, later_cdf = groups[group]
-        r, s = read.draw(rng, draws), soon.draw(rng, draws)
-        reads += _sorted_reads(rng, pool, r * (s * soon_cdf + (1 - s) * later_cdf))
+        r = read.draw(streams.uniform(f"{group}.read_share", size))
+        s = soon.draw(streams.uniform(f"{group}.soon_share", size))
+        u = streams.uniform(f"{group}.reads", (moments, *size))
+        reads += _sorted_reads(u, pool, r * (s * soon_cdf + (1 - s) * later_cdf))
 
     follow_i = len(horizons)
     drawn = {
@@ -338,12 +392,15 @@ def simulate(
         "notified": notified,
         **{read_code(h): reads[i] for i, h in enumerate(horizons)},
         "no_login": np.broadcast_to(n, size) - messageable,
+        **({"unread_at_reminder": messageable - reads[follow_i + 1]} if extra else {}),
         "unread_at_follow_up": messageable - reads[follow_i],
     }
     drawn["other_channel_total"] = drawn["no_login"] + drawn["unread_at_follow_up"]
     expected.update({read_code(h): expected_reads[i] for i, h in enumerate(horizons)})
     expected["no_login"] = n - expected["messageable"]
     expected["unread_at_follow_up"] = expected["messageable"] - expected_reads[follow_i]
+    if extra:
+        expected["unread_at_reminder"] = expected["messageable"] - expected_reads[follow_i + 1]
     expected["other_channel_total"] = expected["no_login"] + expected["unread_at_follow_up"]
 
     codes = tuple(drawn)
@@ -353,22 +410,23 @@ def simulate(
     else:
         rule = f"oläst {clock_follow_up:g} klocktimmar"
     labels["unread_at_follow_up"] = f"Annan kanal efter uppföljning ({rule})"
+    if extra:
+        unit = "arbetstimmar i sändfönstren" if timed is not None else "klocktimmar"
+        labels["unread_at_reminder"] = f"Oläst vid påminnelsen ({reminder:g} {unit})"
     stacked = np.stack([drawn[c] for c in codes], axis=-1)  # draws x strata x measures
     mean_stacked = np.stack([expected[c] for c in codes], axis=-1)  # strata x measures
 
-    def frame(sel: np.ndarray | slice) -> dict[str, list]:
-        total = stacked[:, sel, :].sum(axis=1)
-        lo, hi = np.quantile(total, [low_q, high_q], axis=0)
-        exp = mean_stacked[sel, :].sum(axis=0)
-        share = exp / exp[0] if exp[0] > 0 else np.zeros_like(exp)
-        return {
-            "measure": list(codes),
-            "label": [labels[c] for c in codes],
-            "expected": exp.tolist(),
-            "low": np.floor(lo).tolist(),  # whole people, rounded outward
-            "high": np.ceil(hi).tolist(),
-            "share": share.tolist(),
-        }
+    # the total (first) and each age band in order of appearance, all quantiles at once
+    band_labels = list(dict.fromkeys(bands))
+    member = np.zeros((len(bands), 1 + len(band_labels)))
+    member[:, 0] = 1.0
+    for j, label in enumerate(band_labels):
+        member[[b == label for b in bands], 1 + j] = 1.0
+    totals = np.einsum("dsm,sg->dgm", stacked.astype(float), member)  # exact: whole numbers
+    low, high = np.quantile(totals, [low_q, high_q], axis=0)  # groups x measures
+    exp = member.T @ mean_stacked
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(exp[:, :1] > 0, exp / exp[:, :1], 0.0)
 
     schema = {
         "measure": pl.Enum(codes),
@@ -378,18 +436,22 @@ def simulate(
         "high": pl.Float64,
         "share": pl.Float64,
     }
-    summary = pl.DataFrame(frame(slice(None)), schema=schema)
-    band_frames = []
-    band_array = np.array(bands)
-    for label in dict.fromkeys(bands):
-        part = pl.DataFrame(frame(np.flatnonzero(band_array == label)), schema=schema)
-        band_frames.append(
-            part.select(pl.lit(label).cast(BAND_OR_UNKNOWN).alias("age_band"), pl.all())
-        )
-    by_band = (
-        pl.concat(band_frames)
-        if band_frames
-        else pl.DataFrame(schema={"age_band": BAND_OR_UNKNOWN, **schema})
+
+    def frame(rows: slice) -> dict[str, Any]:
+        groups = len(range(1 + len(band_labels))[rows])
+        return {
+            "measure": list(codes) * groups,
+            "label": [labels[c] for c in codes] * groups,
+            "expected": exp[rows].ravel(),
+            "low": np.floor(low[rows]).ravel(),  # whole people, rounded outward
+            "high": np.ceil(high[rows]).ravel(),
+            "share": share[rows].ravel(),
+        }
+
+    summary = pl.DataFrame(frame(slice(0, 1)), schema=schema)
+    by_band = pl.DataFrame(
+        {"age_band": [label for label in band_labels for _ in codes], **frame(slice(1, None))},
+        schema={"age_band": BAND_OR_UNKNOWN, **schema},
     )
     return ReachResult(
         summary=summary,
@@ -402,4 +464,6 @@ def simulate(
         draws=stacked.sum(axis=1) if keep_draws else None,
         follow_up_working_hours=working if follow_up_working_hours is not None else None,
         horizons_from=note,
+        reminder_working_hours=reminder if extra else None,
+        reminder_in_working_hours=bool(extra) and timed is not None,
     )

@@ -264,6 +264,7 @@ def _people(outcomes: Outcomes, horizons: Sequence[float]) -> pl.DataFrame:
     for j in reversed(range(len(edges))):
         bin_expr = pl.when(t <= edges[j]).then(pl.lit(j, dtype=pl.Int64)).otherwise(bin_expr)
     return base.select(
+        "pnr",
         *(pl.col(d).cast(pl.String).fill_null(UNKNOWN).alias(d) for d in ("age_band", "sex")),
         *(pl.col(d).cast(pl.String).fill_null(UNKNOWN).alias(d) for d in ("file_name", "unit")),
         (local.dt.weekday() - 1)
@@ -294,6 +295,8 @@ def linked_tables(
     overall: str = "Alla",
     dimensions: Sequence[str] = ("file_name", "age_band", "sex", "unit"),
     send_dimensions: Sequence[str] = ("send_weekday", "send_hour"),
+    uptake: pl.DataFrame | None = None,
+    uptake_days: Sequence[float] = (),
 ) -> LinkedTables:
     """The unknowns and figures of a report on ``outcomes`` (see the module docstring).
 
@@ -301,7 +304,9 @@ def linked_tables(
     :func:`~inkorg_kit.followup.read_within` by age band (a cell is a figure where its share is
     not empty); ``followup``: :meth:`~inkorg_kit.followup.FollowupLists.counts` when the
     report shows them; ``missing``: :meth:`~inkorg_kit.followup.Outcomes.missing_by_file` when
-    the report lists the files with residents missing from the export.
+    the report lists the files with residents missing from the export; ``uptake``: the
+    :class:`~inkorg_kit.followup.uptake.Uptake` people when the report shows the outcome
+    follow-up, ``uptake_days`` its published days (:mod:`inkorg_kit.report.uptake_audit`).
     """
     people = _people(outcomes, horizons)
     counts = outcomes.counts()
@@ -362,6 +367,24 @@ def linked_tables(
         for level in sorted({x for x in values if x is not None}):
             rows = [i for i, x in enumerate(values) if x == level]
             group_figures(dim, level, cols[rows], truth["site"][rows])
+
+    if uptake is not None:
+        from inkorg_kit.report.uptake_audit import add_uptake
+
+        add_uptake(
+            v=v,
+            figure=figure,
+            structure=structure,
+            targets=targets,
+            make_figure=lambda key, cols, value: Figure(key, np.asarray(cols, np.int64), value),
+            people=people,
+            margin_cols=margin_cols,
+            sites=sites,
+            uptake_people=uptake,
+            points=uptake_days,
+            dimensions=("age_band", "sex", "unit"),
+            overall=overall,
+        )
 
     # the failed by reason, the open by follow-up list, the missing (by file)
     failed = v.add(3)

@@ -21,7 +21,7 @@ import polars as pl
 
 from inkorg_kit.report.disclosure import HIDDEN
 from inkorg_kit.report.tables import count_text, few_text, interval_text, percent_text
-from inkorg_kit.ui.charts import cumulative_reads, read_rates
+from inkorg_kit.ui.charts import cumulative_reads, read_rates, uptake_curves
 from inkorg_kit.ui.display import chart_svg
 from inkorg_kit.vocab import TIME_ZONE
 
@@ -128,6 +128,61 @@ def _rule_text(minimum: int) -> str:
     )
 
 
+def _uptake_section(published: Published) -> list[str]:
+    """The outcome follow-up: did residents do what the message asked, by read status (empty
+    without one). Every figure comes from ``published`` (protected with the rest)."""
+    figures = published.uptake
+    table = published.uptake_table()
+    if figures is None or table is None:
+        return []
+    event = figures.event
+    parts = [
+        "<section><h2>Gjorde mottagarna det meddelandet bad om?</h2>",
+        f"<p>Andel som {_esc(event)} inom {figures.horizon_days} dagar efter meddelandet, efter"
+        " lässtatus (läst, oläst, brev till dem som inte kunde nås via 1177).</p>",
+    ]
+    drawn = published.uptake_curves()
+    if drawn is not None and drawn.height:
+        parts.append(
+            _figure(
+                uptake_curves(drawn, event=event),
+                "Kaplan–Meier-skattning: den som inte följts hela tiden räknas fram till uttaget"
+                " (censurerad). Punkterna är tabellens dagar, avrundade som i tabellen. Streck:"
+                " 95 % punktvisa intervall.",
+            )
+        )
+    within = published.uptake_within_table()
+    if within is not None and within.height:
+        parts.append(
+            _table(
+                within,
+                f"Andel som {event} inom en viss tid (95 % KI)",
+                numeric=tuple(c for c in within.columns if c != "Status"),
+            )
+        )
+    parts.append(
+        _table(
+            table,
+            f"Andel som {event} inom {figures.horizon_days} dagar (95 % Wilson-intervall)",
+            numeric=("Antal", "Gjort", "Andel", "95 % KI"),
+        )
+    )
+    sentence = published.uptake_difference_text()
+    if sentence:
+        parts.append(f"<p>{_esc(sentence)}</p>")
+    if figures.short_followup:
+        parts.append(
+            "<p class='note'>Några har följts kortare tid än tidsgränsen (uttaget togs för"
+            " tidigt); deras andelar blir för låga, kurvorna tar hänsyn till det.</p>"
+        )
+    parts.append(
+        f"<p class='note'>{HIDDEN} = dolt. Samma skydd som i resten av rapporten: inga tal"
+        f" mellan 1 och {published.min_group_size - 1}, och inga som kan räknas fram ur"
+        " tabellerna tillsammans.</p></section>"
+    )
+    return parts
+
+
 def render_report(
     *,
     campaign: Campaign | Mapping[str, str],
@@ -180,7 +235,8 @@ def render_report(
                     "Kaplan–Meier-skattning: de som inte läst när exporten togs räknas som olästa"
                     " fram till exporten (censurerade). Kurvorna visar bara de tidpunkter som"
                     " tabellen nedan visar, avrundade som i tabellen. Skuggat fält: 95 % punktvisa"
-                    " intervall. n = levererade i gruppen.",
+                    " intervall. n = lästa (med lästid) och olästa i gruppen; misslyckade utskick"
+                    " och okänd status räknas inte.",
                 )
             )
         visible = published.within_table()
@@ -215,6 +271,8 @@ def render_report(
             " och inga som kan räknas fram ur de tal som visas (se Så har siffrorna tagits"
             " fram).</p></section>"
         )
+
+    parts.extend(_uptake_section(published))
 
     lists = published.followup
     if lists is not None:
@@ -275,7 +333,9 @@ def render_report(
     parts.append(
         "<section><h2>Så har siffrorna tagits fram</h2><p class='note'>Underlaget är"
         " Personalverktygets lista över skickade ärenden och listan över misslyckade utskick,"
-        " samkörda med kampanjens mottagarfiler. Läsandelen är lästa av levererade, med 95 %"
+        " samkörda med kampanjens mottagarfiler. Läsandelen är lästa delat med lästa + olästa:"
+        " av dem som fick meddelandet i inkorgen och vars status är känd. Misslyckade utskick"
+        " (ingen aktiv inloggning) och ärenden med okänd status räknas inte. 95 %"
         " Wilson-intervall. Tiden till läsning skattas med Kaplan–Meier, där de som ännu inte"
         " läst räknas till exporttiden. Stängda informationsärenden räknas som lästa bara om de"
         " har en lästid.</p>" + _rule_text(min_group_size) + "</section>"

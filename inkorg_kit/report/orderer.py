@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from inkorg_kit._files import write_private_text
 from inkorg_kit.errors import ReportLeakError
-from inkorg_kit.followup import FollowupLists, Outcomes
+from inkorg_kit.followup import FollowupLists, Outcomes, Uptake
 from inkorg_kit.pnr import find_in_text
 from inkorg_kit.report.disclosure import MIN_GROUP_SIZE
 from inkorg_kit.report.html import render_report
@@ -124,14 +124,16 @@ def orderer_report(
     *,
     min_group_size: int = MIN_GROUP_SIZE,
     generated_at: dt.datetime | None = None,
+    uptake: Uptake | None = None,
 ) -> Path:
     """Compute the report's figures from :class:`inkorg_kit.followup.Outcomes` (and the
     :class:`~inkorg_kit.followup.FollowupLists`), protected together
     (:func:`~inkorg_kit.report.disclose`), audit them, write the report to
-    :func:`report_path` and return it."""
+    :func:`report_path` and return it. ``uptake``: the outcome follow-up, shown in its own
+    section under the same protection."""
     return write_report(
         report_path(report_dir, campaign),
-        published=disclose(outcomes, lists, min_group_size),
+        published=disclose(outcomes, lists, min_group_size, uptake=uptake),
         campaign=campaign,
         exported_at=outcomes.exported_at,
         generated_at=generated_at,

@@ -27,7 +27,7 @@ that fails it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -41,6 +41,7 @@ from inkorg_kit.followup import (
     read_within,
     time_to_read_summary,
 )
+from inkorg_kit.followup.uptake import Uptake
 from inkorg_kit.report.audit import (
     Audit,
     Key,
@@ -58,10 +59,10 @@ from inkorg_kit.report.disclosure import (
     group_counts,
     hide_groups,
     kept_totals,
-    protect_hour,
     protect_rows,
     protect_totals,
 )
+from inkorg_kit.report.hidden import HiddenCells, hide_within_cells
 from inkorg_kit.report.tables import (
     COUNT_ROWS,
     count_text,
@@ -73,58 +74,22 @@ from inkorg_kit.report.tables import (
     interval_text,
     percent_text,
 )
+from inkorg_kit.report.uptake_published import (
+    UptakeFigures,
+    curves_to_draw,
+    difference_text,
+    display_table,
+    display_within,
+    uptake_rules,
+    uptake_shown,
+)
 
 __all__ = ["HORIZONS", "Published", "disclose"]
 
 #: The published time points (hours after sending): "Läst inom 1 timme/1/3/7 dygn".
 HORIZONS = (1, 24, 72, 168)
-_RANK = {"within": 0, "missing": 1, "group": 2, "total": 3}
+_RANK = {"within": 0, "uptake_within": 0, "missing": 1, "group": 2, "uptake": 2, "total": 3}
 _MAX_ROUNDS = 500
-
-
-@dataclass
-class _State:
-    """What is hidden: headline counts, groups per grouping, read-within cells, missing files."""
-
-    totals: set[str] = field(default_factory=set)
-    rows: dict[str, set[str]] = field(default_factory=dict)
-    within: set[tuple[str, str]] = field(default_factory=set)
-    missing: set[str] = field(default_factory=set)
-
-    def size(self) -> int:
-        return (
-            len(self.totals)
-            + sum(len(v) for v in self.rows.values())
-            + len(self.within)
-            + len(self.missing)
-        )
-
-    def shown(self, tables: LinkedTables) -> list[Key]:
-        out = []
-        for key in tables.figures:
-            kind = key[0]
-            if kind == "total":
-                ok = key[1] not in self.totals
-            elif kind == "group":
-                ok = key[2] not in self.rows.get(key[1], set())
-            elif kind == "within":
-                ok = (key[1], key[2]) not in self.within
-            else:
-                ok = key[1] not in self.missing
-            if ok:
-                out.append(key)
-        return out
-
-    def hide(self, key: Key) -> None:
-        kind = key[0]
-        if kind == "total":
-            self.totals.add(key[1])
-        elif kind == "group":
-            self.rows.setdefault(key[1], set()).add(key[2])
-        elif kind == "within":
-            self.within.add((key[1], key[2]))
-        else:
-            self.missing.add(key[1])
 
 
 @dataclass(frozen=True)
@@ -146,6 +111,44 @@ class Published:
     time_to_read: pl.DataFrame | None
     tables: LinkedTables
     rounds: int = 0
+    uptake: UptakeFigures | None = None
+    hidden_uptake: frozenset[tuple[str, str, str]] = frozenset()
+    hidden_uptake_within: frozenset[tuple[str, str]] = frozenset()
+
+    # ----------------------------------------------------------------- the outcome follow-up
+
+    def uptake_table(self) -> pl.DataFrame | None:
+        """Who did what the message asked within the horizon, per status group and group
+        (Status, Indelning, Grupp, Antal, Gjort, Andel, 95 % KI), or None without an outcome
+        follow-up (or in a tiny campaign)."""
+        if self.uptake is None or self.tiny:
+            return None
+        labels = {
+            str(g): str(lbl)
+            for g, lbl in self.groups.select("group", "group_label").iter_rows()
+            if g is not None
+        }
+        return display_table(self.uptake, set(self.hidden_uptake), labels)
+
+    def uptake_within_table(self) -> pl.DataFrame | None:
+        """The share who had done it within each published day, per status group (Kaplan-Meier,
+        95 % KI), or None."""
+        if self.uptake is None or self.tiny:
+            return None
+        return display_within(self.uptake, set(self.hidden_uptake_within))
+
+    def uptake_curves(self) -> pl.DataFrame | None:
+        """The shown "gjort inom" cells as curve points (for
+        :func:`inkorg_kit.ui.charts.uptake_curves`), or None."""
+        if self.uptake is None or self.tiny:
+            return None
+        return curves_to_draw(self.uptake, set(self.hidden_uptake_within))
+
+    def uptake_difference_text(self) -> str | None:
+        """The Swedish sentence on read - unread (an association, not an effect), or None."""
+        if self.uptake is None or self.tiny:
+            return None
+        return difference_text(self.uptake, set(self.hidden_uptake))
 
     # ----------------------------------------------------------------- the displays
 
@@ -342,6 +345,10 @@ class Published:
             for name, antal in missing.select("Fil", "Saknas i exporten").iter_rows():
                 if antal != HIDDEN:
                     shown.append(("missing", name))
+        if self.uptake is not None:
+            shown += uptake_shown(
+                self.uptake, set(self.hidden_uptake), set(self.hidden_uptake_within)
+            )
         unknown = [k for k in dict.fromkeys(shown) if k not in self.tables.figures]
         if unknown:  # pragma: no cover - every display cell is a figure of the tables
             raise AssertionError(f"audit: shown cells without a figure: {unknown[:5]}")
@@ -352,70 +359,8 @@ class Published:
         return audit(self.tables, self.shown_figures(), self.min_group_size)
 
 
-def _fix_within(
-    state: _State,
-    within: pl.DataFrame,
-    horizons: Sequence[float],
-    groups: pl.DataFrame,
-    minimum: int,
-) -> None:
-    """The read-within cells to hide: hidden age bands whole; per time point the rules of
-    :func:`~inkorg_kit.report.disclosure.protect_hour`; per group the increments between the
-    shown time points, and from the last shown one to the group's read total, not 1-4."""
-    names = [str(g) for g in within["group"]]
-    hidden_bands = state.rows.get("age_band", set())
-    others = np.array([g != OVERALL for g in names])
-    n = within["n"].to_numpy().astype(np.int64)
-    for h in horizons:
-        tag = time_tag(h)
-        share = within[f"read_{tag}"]
-        done = within[f"read_by_{tag}"].fill_null(0).to_numpy().astype(np.int64)
-        blank = (
-            np.array([g in hidden_bands or (g, tag) in state.within for g in names])
-            | share.is_null().to_numpy()
-        )
-        for g, b in zip(names, blank, strict=True):
-            if b and g != OVERALL:
-                state.within.add((g, tag))
-        overall = None
-        if (~others).any() and not blank[~others][0]:
-            i = int(np.flatnonzero(~others)[0])
-            overall = (int(done[i]), int(n[i] - done[i]))
-        gone, overall_shows = protect_hour(done[others], n[others], overall, blank[others], minimum)
-        for g, out in zip(np.array(names, dtype=object)[others], gone, strict=True):
-            if out:
-                state.within.add((g, tag))
-        if (~others).any() and not overall_shows:
-            state.within.add((OVERALL, tag))
-    read_total = {
-        (OVERALL if d == "overall" else str(g)): r
-        for d, g, r in groups.filter(pl.col("dimension").is_in(["overall", "age_band"]))
-        .select("dimension", "group", "read")
-        .iter_rows()
-    }
-    for i, g in enumerate(names):
-        while True:
-            last = 0
-            shown_tags = []
-            for h in horizons:
-                tag = time_tag(h)
-                if (g, tag) in state.within or within[f"read_{tag}"][i] is None:
-                    continue
-                level = int(within[f"read_by_{tag}"][i])
-                if 0 < level - last < minimum:
-                    state.within.add((g, tag))
-                    continue
-                last = level
-                shown_tags.append(tag)
-            total = read_total.get(g)
-            if shown_tags and total is not None and 0 < total - last < minimum:
-                state.within.add((g, shown_tags[-1]))
-                continue
-            break
-
-
 def _rules(
-    state: _State,
+    state: HiddenCells,
     *,
     counts: Mapping[str, int | None],
     followup: Mapping[str, int] | None,
@@ -424,6 +369,7 @@ def _rules(
     horizons: Sequence[float],
     missing: pl.DataFrame | None,
     minimum: int,
+    uptake: UptakeFigures | None = None,
 ) -> None:
     """Apply the table-by-table rules to ``state`` until they add nothing (they only add)."""
     guarded = kept_totals(groups, minimum)
@@ -440,7 +386,7 @@ def _rules(
             )
             known.update(g for g, out in zip(names, hide, strict=True) if out)
         if within is not None:
-            _fix_within(state, within, horizons, groups, minimum)
+            hide_within_cells(state, within, horizons, groups, minimum)
         if missing is not None and missing.height:
             total = int(counts.get("not_in_export") or 0)
             names = [str(f) for f in missing["file_name"]]
@@ -451,6 +397,10 @@ def _rules(
                 np.array([f in state.missing for f in names]),
             )
             state.missing.update(f for f, out in zip(names, hide, strict=True) if out)
+        if uptake is not None:
+            uptake_rules(
+                state.uptake, state.uptake_within, uptake, state.rows, state.totals, minimum
+            )
         if state.size() == before:
             return
 
@@ -492,16 +442,20 @@ def disclose(
     horizons: Sequence[float] = HORIZONS,
     missing: bool = True,
     time_to_read: bool = True,
+    uptake: Uptake | None = None,
 ) -> Published:
     """Protect everything a report on ``outcomes`` publishes, in one pass (module docstring).
 
     ``lists``: the :class:`~inkorg_kit.followup.FollowupLists` (or their counts with
     ``after_working_hours``) when their counts are shown; ``missing``: list the files with
-    residents missing from the export; ``time_to_read``: the median time to read by age band.
+    residents missing from the export; ``time_to_read``: the median time to read by age band;
+    ``uptake``: the outcome follow-up (:func:`inkorg_kit.followup.load_uptake`), whose tables
+    are protected in the same pass (:mod:`inkorg_kit.report.uptake_published`).
     """
     if min_group_size < 1:
         raise ValueError(f"min_group_size must be 1 or more, got {min_group_size}")
     counts = outcomes.counts()
+    figures = UptakeFigures.of(uptake) if uptake is not None else None
     f = followup_counts(lists)
     groups = group_table(outcomes)
     within = read_within(outcomes, tuple(horizons), "age_band") if horizons else None
@@ -516,10 +470,12 @@ def disclose(
         within=within,
         followup=f[0] if f else None,
         missing=gone if gone is not None and gone.height else None,
+        uptake=figures.people if figures is not None else None,
+        uptake_days=figures.days if figures is not None else (),
     )
     _check(tables, groups, within)
     tiny = (counts.get("attempted") or 0) < min_group_size
-    state = _State()
+    state = HiddenCells()
     rounds = 0
     if tiny:
         state.totals = protect_totals(counts, f[0] if f else None, min_group_size)
@@ -535,6 +491,7 @@ def disclose(
             "horizons": tuple(horizons),
             "missing": gone,
             "minimum": min_group_size,
+            "uptake": figures,
         }
         sent = {
             ("group", d, str(g)): int(s)
@@ -577,4 +534,7 @@ def disclose(
         time_to_read=time_to_read_summary(outcomes) if time_to_read else None,
         tables=tables,
         rounds=rounds,
+        uptake=figures,
+        hidden_uptake=frozenset(state.uptake),
+        hidden_uptake_within=frozenset(state.uptake_within),
     )

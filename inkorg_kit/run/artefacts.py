@@ -215,6 +215,14 @@ _ALL = (
         False,
         "expected reach with 5-95 % intervals",
     ),
+    Artefact(
+        "plan_choice_json",
+        "plan_choice.json",
+        STEP_NAMES[3],
+        "json",
+        False,
+        "the follow-up strategy chosen and the scenario behind the plan, for step 04",
+    ),
     # 04 follow-up (the status export is Personalverktyget's, put here by the analyst)
     Artefact(
         "status_export_dir",

@@ -51,6 +51,7 @@ __all__ = [
     "ManifestFileRecord",
     "ManifestRecord",
     "OverrideRecord",
+    "PlanChoiceRecord",
     "PurgeEntry",
     "PurgeRecord",
     "TargetFunnelRecord",
@@ -164,6 +165,10 @@ FRAME_SCHEMAS: dict[str, FrameSchema] = {
                 "part": pl.Int64,
                 "part_count": pl.Int64,
                 "group": pl.String,
+                # första | påminnelse; a reminder file's due time (ISO) and first-wave files
+                "wave": pl.String,
+                "due": pl.String,
+                "covers": pl.String,
             }
         ),
         _PEOPLE,
@@ -390,10 +395,50 @@ class FollowupManifestRecord(_Document):
     campaign: str | None
     exported_at: str
     unread_after_working_hours: float
+    strategy: str = Field("letter", description="the follow-up strategy the lists follow")
+    reminder_after_working_hours: float | None = Field(
+        None, description="R of strategy reminder: the reminder list's working hours"
+    )
     not_yet_due: int
     lists: dict[str, FollowupListRecord]
     letters_csv: dict[str, Any]
     counts: list[dict[str, Any]]
+
+
+class PlanChoiceRecord(_Document):
+    """``plan_choice.json`` (step 03): the follow-up strategy chosen and the scenario behind the
+    send plan, so step 04 follows it; aggregates only, no personnummer.
+
+    ``chosen`` holds the strategy comparison's numbers for the chosen strategy (measure code ->
+    ``{expected, low, high}``), empty until the comparison can be computed.
+    """
+
+    record_version: int
+    campaign: str
+    saved_at: str = Field(description="ISO 8601 time the plan was saved")
+    strategy: str = Field(description="letter | reminder | letter_first")
+    unread_after_working_hours: float = Field(description="N: letter after N working hours")
+    reminder_after_working_hours: float | None = Field(
+        description="R: 1177 reminder after R working hours (strategy reminder)"
+    )
+    assumptions_source: str
+    overrides: dict[str, dict[str, float]] = Field(
+        description="slider changes: login_share / notification_share by age band"
+    )
+    window_hours: list[str] | None = Field(description="changed send-window hours, HH:MM")
+    costs: dict[str, float] = Field(description="the costs used, SEK (and days)")
+    handlers: list[str]
+    minutes_per_file: float
+    max_messages_per_day: int | None
+    earliest_start: str
+    draws: int
+    seed: int | None
+    part_size: int
+    reminder_share: float | None = Field(
+        description="share of each first-wave file planned for the reminder wave (upper bound)"
+    )
+    plan: dict[str, Any] = Field(description="files and messages per wave, first and last send")
+    chosen: dict[str, dict[str, float | None]]
 
 
 class PurgeEntry(_Part):
@@ -426,6 +471,7 @@ JSON_MODELS: dict[str, type[BaseModel]] = {
     "manifest_json": ManifestRecord,
     "recipients_override": OverrideRecord,
     "followup_manifest": FollowupManifestRecord,
+    "plan_choice_json": PlanChoiceRecord,
     "purge_record": PurgeRecord,
 }
 

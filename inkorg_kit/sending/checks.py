@@ -121,7 +121,8 @@ def day_summary(planned: pl.DataFrame) -> pl.DataFrame:
 
 def check_plan(files: pl.DataFrame, windows: SendWindows, cap: int | None) -> list[str]:
     """Problems with a planned file table (empty when fine): a file not inside one send
-    window, a handler starting a file before their previous one ends, a day over ``cap``."""
+    window, a handler starting a file before their previous one ends, a day over ``cap``, and
+    a reminder file (one with a ``due`` time) starting before it is due."""
     problems: list[str] = []
     if files.height == 0:
         return problems
@@ -156,6 +157,15 @@ def check_plan(files: pl.DataFrame, windows: SendWindows, cap: int | None) -> li
             f"{row['file_name']}: {row['handler']} starts it at {row['start']:%Y-%m-%d %H:%M} "
             f"before the previous file ends ({row['prev_end']:%H:%M})"
         )
+    if "due" in files.columns:
+        early = files.with_columns(start=s).filter(
+            pl.col("due").is_not_null() & (pl.col("start") < pl.col("due"))
+        )
+        for row in early.head(20).iter_rows(named=True):
+            problems.append(
+                f"{row['file_name']}: starts {row['start']:%Y-%m-%d %H:%M}, before it is due "
+                f"({row['due'].astimezone(tz):%Y-%m-%d %H:%M})"
+            )
     if cap is not None:
         over = day_summary(files.with_columns(start=s)).filter(pl.col("messages") > cap)
         for row in over.iter_rows(named=True):

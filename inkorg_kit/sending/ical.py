@@ -4,6 +4,8 @@ Why: the case handlers work from Outlook. Each file becomes an event at its plan
 what to do (import, check, add the text, send) and no personnummer: the file's name, row
 count, part and unit. Event UIDs come from the campaign and file names only, so importing a
 re-run plan moves the events instead of adding copies, and SEQUENCE grows with every export.
+A reminder-wave event (``wave`` ``påminnelse``) says so in its title, its category and its
+``X-INKORG-WAVE``, and that its file is made in step 04 from a status export once it is due.
 The time zone is written as a VTIMEZONE with yearly rules (the EU summer-time rule), the form
 Outlook reads correctly; a zone without that rule is written as UTC.
 
@@ -22,6 +24,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from inkorg_kit.errors import ScheduleError
+from inkorg_kit.sending.plan_csv import FIRST_WAVE, REMINDER_WAVE
 from inkorg_kit.vocab import slug
 
 __all__ = ["calendar_bytes", "handler_slug"]
@@ -139,11 +142,14 @@ def calendar_bytes(
     if timezone is not None:
         cal.add_component(timezone)
     for row in files.iter_rows(named=True):  # one event per file
+        wave = row.get("wave") or FIRST_WAVE
+        reminder = wave == REMINDER_WAVE
         event = icalendar.Event()
         event.add("uid", _uid(campaign_name, row["file_name"]))
         event.add("dtstamp", stamp)
         event.add("sequence", sequence)
-        event.add("summary", f"{row['handler']}: skicka {row['file_name']} – {campaign_name}")
+        what = f"påminnelse {row['file_name']}" if reminder else row["file_name"]
+        event.add("summary", f"{row['handler']}: skicka {what} – {campaign_name}")
         start, end = row["start"].astimezone(tz), row["end"].astimezone(tz)
         if timezone is None:  # no yearly rule to describe the zone: plain UTC
             start, end = start.astimezone(dt.UTC), end.astimezone(dt.UTC)
@@ -151,20 +157,31 @@ def calendar_bytes(
         event.add("dtend", end)
         lines = [
             f"Kampanj: {campaign_name}",
+            f"Utskick: {wave}",
             f"Fil: {row['file_name']}",
-            f"Antal mottagare (rader): {row['rows']}",
+            f"Antal mottagare (rader): {row['rows']}"
+            + (" (uppskattat, högst så många)" if reminder else ""),
         ]
         if row.get("part") is not None:
             lines.append(f"Del: {row['part']}")
         if row.get("unit") is not None:
             lines.append(f"Enhet: {row['unit']}")
+        if reminder:
+            due = row.get("due")
+            lines += [
+                f"Påminnelse till dem som inte läst första meddelandet i: {row.get('covers')}",
+                "Filen är en platshållare: den riktiga filen görs i steg 04 (notebook 04) från "
+                "en statusexport"
+                + (f" tagen tidigast {due.astimezone(tz):%Y-%m-%d %H:%M}." if due else "."),
+            ]
         lines += [
             f"Handläggare: {row['handler']}",
             "Importera filen i Personalverktyget, kontrollera mottagarna, lägg till texten "
             "och skicka.",
         ]
         event.add("description", "\n".join(lines))
-        event.add("categories", ["1177-utskick"])
+        event.add("categories", ["1177-utskick", wave])
+        event.add("x-inkorg-wave", wave)
         event.add("transp", "OPAQUE")
         cal.add_component(event)
     return cal.to_ical()

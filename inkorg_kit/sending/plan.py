@@ -10,6 +10,16 @@ interval table (:mod:`inkorg_kit.hours.working`); the checks of the inputs and o
 from :mod:`inkorg_kit.sending.checks`; the CSV and calendar files from
 :mod:`~inkorg_kit.sending.plan_csv` and :mod:`~inkorg_kit.sending.ical`.
 
+The reminder wave (follow-up strategy ``reminder``, :class:`ReminderWave`): each first-wave
+file's still-unread residents get a 1177 reminder R working hours after the file was sent.
+Their files are made in step 04 from a status export, so the plan holds placeholders
+(``paminnelse_001``, ...) sized from the reach model: the parts due the same day fill files of
+at most ``part_size`` in due order, as a handler splits the day's list (a part may continue in
+the next file); each starts at or after the due time of its last part,
+inside the send windows and the handlers' capacity, interleaved with the first wave (a handler
+takes whichever file can start first, a due reminder before a first-wave file at the same
+minute).
+
 >>> p = plan({"file_name": ["a.txt", "b.txt"], "rows": [250, 100]}, handlers=1,
 ...          minutes_per_file=30, earliest_start="2026-03-06 16:15")
 >>> [f"{t:%a %H:%M}" for t in p.files["start"]], p.check()
@@ -18,8 +28,10 @@ from :mod:`inkorg_kit.sending.checks`; the CSV and calendar files from
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as dt
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -31,7 +43,7 @@ from inkorg_kit._files import write_private_bytes
 from inkorg_kit.config.windows import NIGHT_FROM, NIGHT_UNTIL, SendWindows, as_windows
 from inkorg_kit.errors import ScheduleError
 from inkorg_kit.hours.parse import epoch_us, from_epoch_us, parse_datetime
-from inkorg_kit.hours.working import HOUR_US, interval_table, table_for
+from inkorg_kit.hours.working import HOUR_US, interval_table, table_for, worked_before
 from inkorg_kit.sending.checks import (
     as_file_table,
     check_plan,
@@ -40,9 +52,73 @@ from inkorg_kit.sending.checks import (
     validate_files,
 )
 from inkorg_kit.sending.ical import calendar_bytes, handler_slug
-from inkorg_kit.sending.plan_csv import PLAN_COLUMNS, write_plan_csv
+from inkorg_kit.sending.plan_csv import (
+    FIRST_WAVE,
+    PLAN_COLUMNS,
+    REMINDER_WAVE,
+    WAVE_COLUMNS,
+    write_plan_csv,
+)
+from inkorg_kit.vocab import MAX_PART_SIZE
 
-__all__ = ["SendPlan", "plan"]
+__all__ = ["REMINDER_STEM", "ReminderWave", "SendPlan", "plan", "reminder_file_name"]
+
+#: The placeholder name of the reminder files in the plan (the real files come from step 04).
+REMINDER_STEM = "paminnelse"
+
+
+def reminder_file_name(k: int) -> str:
+    """The plan's placeholder name of the ``k``-th reminder file (1-based): ``paminnelse_001``.
+
+    >>> reminder_file_name(7)
+    'paminnelse_007'
+    """
+    return f"{REMINDER_STEM}_{k:03d}"
+
+
+@dataclasses.dataclass(frozen=True)
+class ReminderWave:
+    """A 1177 reminder to each first-wave file's unread, ``after_working_hours`` (R) of open
+    send window after the file was sent (its planned end: by then every message of it is out).
+
+    ``share`` is the share of each first-wave file's rows the plan reserves for the reminder
+    (its rows rounded up): the caller takes it from the reach model, as an upper bound (the
+    plan must hold the handler time and the daily cap for a wave that may come out larger than
+    expected; a reminder file that turns out smaller takes the same handler time).
+    ``part_size`` caps the rows of a reminder file (and so does the daily cap of messages).
+    """
+
+    after_working_hours: float
+    share: float
+    part_size: int = MAX_PART_SIZE
+
+    def __post_init__(self) -> None:
+        hours, share = self.after_working_hours, self.share
+        if isinstance(hours, bool) or not (isinstance(hours, int | float) and 0 < hours < 1e5):
+            raise ScheduleError(
+                f"reminder after_working_hours must be a number above 0, got {hours!r}"
+            )
+        if isinstance(share, bool) or not (isinstance(share, int | float) and 0 <= share <= 1):
+            raise ScheduleError(f"reminder share must be a number from 0 to 1, got {share!r}")
+        size = self.part_size
+        if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_PART_SIZE:
+            raise ScheduleError(
+                f"reminder part_size must be a whole number from 1 to {MAX_PART_SIZE}, got {size!r}"
+            )
+
+    def rows_for(self, rows: int) -> int:
+        """The reminder rows reserved for a first-wave file of ``rows`` (rounded up)."""
+        return min(int(rows), math.ceil(rows * self.share - 1e-9))
+
+
+@dataclasses.dataclass
+class _Group:
+    """Reminder parts due the same day, merged into one file (while they fit)."""
+
+    parts: list[int]
+    rows: int
+    due: int
+    day: dt.date
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -57,10 +133,30 @@ class SendPlan:
     minutes_per_file: float
     max_messages_per_day: int | None
     earliest_start: dt.datetime
+    reminders: ReminderWave | None = None
 
     def check(self) -> list[str]:
-        """Problems with the plan (empty when fine): files outside windows, overlaps, caps."""
-        return check_plan(self.files, self.windows, self.max_messages_per_day)
+        """Problems with the plan (empty when fine): files outside windows, overlaps, caps,
+        reminder files before their due time or over their part size."""
+        problems = check_plan(self.files, self.windows, self.max_messages_per_day)
+        if self.reminders is not None:
+            size = self.reminders.part_size
+            big = self.reminder_wave.filter(pl.col("rows") > size)
+            problems += [
+                f"{name}: {rows} rows, above the reminder part size {size}"
+                for name, rows in big.select("file_name", "rows").iter_rows()
+            ]
+        return problems
+
+    @property
+    def first_wave(self) -> pl.DataFrame:
+        """The first wave's files (the recipient files of step 02)."""
+        return self.files.filter(pl.col("wave") == FIRST_WAVE)
+
+    @property
+    def reminder_wave(self) -> pl.DataFrame:
+        """The reminder wave's placeholder files (empty without a reminder wave)."""
+        return self.files.filter(pl.col("wave") == REMINDER_WAVE)
 
     def warnings(self) -> list[str]:
         """Swedish warnings that do not make the plan wrong but go against the guidelines.
@@ -152,6 +248,12 @@ class SendPlan:
         return out
 
 
+def _covers(names: list[str]) -> str:
+    """The first-wave files a reminder file is made from, every one named (step 04 and the
+    handler read it: no "…")."""
+    return ", ".join(names)
+
+
 def plan(
     files: Any,
     *,
@@ -160,19 +262,32 @@ def plan(
     max_messages_per_day: int | None = None,
     earliest_start: dt.datetime | dt.date | str,
     windows: SendWindows | Mapping[str, Any] | None = None,
+    reminders: ReminderWave | None = None,
 ) -> SendPlan:
     """Plan when each recipient file is imported, checked and sent, and by whom.
 
     Files go in the given order (no file starts before an earlier one); each goes to the
     handler who can start it first. A file starts only if it fits before its window (or lunch)
     ends, and only if the day's messages, counted over all handlers, stay within
-    ``max_messages_per_day``; otherwise it moves to the next interval or day.
+    ``max_messages_per_day``; otherwise it moves to the next interval or day. ``reminders``
+    adds the reminder wave (:class:`ReminderWave`; see the module), counted in the same
+    windows, handlers and daily cap.
     """
     windows = as_windows(windows)
     tz = windows.zone
-    frame = validate_files(as_file_table(files))
+    frame = as_file_table(files)
+    if "wave" in frame.columns:
+        if frame.filter(pl.col("wave") == REMINDER_WAVE).height:
+            raise ScheduleError(
+                "files holds reminder placeholders (wave 'påminnelse'): give the first-wave "
+                "files only; the reminder wave is planned again from reminders="
+            )
+        frame = frame.drop([c for c in WAVE_COLUMNS if c in frame.columns])
+    frame = validate_files(frame)
     if frame.height == 0:
         raise ScheduleError("files is empty: there is nothing to plan")
+    if reminders is not None and not isinstance(reminders, ReminderWave):
+        raise ScheduleError(f"reminders must be a ReminderWave or None, got {reminders!r}")
     names = handler_names(handlers)
     try:
         minutes = float(minutes_per_file)
@@ -212,66 +327,166 @@ def plan(
 
     table = table_for(windows, earliest_us, earliest_us)
     used: dict[int, int] = {}
+    # the window table as Python lists: the loop below looks up one moment at a time, where
+    # bisect on a list is several times faster than numpy's searchsorted on one value
+    starts, ends, days = table.starts.tolist(), table.ends.tolist(), table.days.tolist()
+
+    def grow() -> None:
+        nonlocal table, starts, ends, days
+        span = table.last_year - table.first_year + 1
+        table = interval_table(windows, table.first_year, table.last_year + span)
+        starts, ends, days = table.starts.tolist(), table.ends.tolist(), table.days.tolist()
 
     def fit(t0: int, rows: int) -> tuple[int, int]:
-        nonlocal table
-        i = int(np.searchsorted(table.ends, t0, side="right"))
+        i = bisect.bisect_right(ends, t0)
         limit = t0 + 20 * 366 * 24 * HOUR_US
         while True:
-            while i >= table.starts.size:
-                span = table.last_year - table.first_year + 1
-                table = interval_table(windows, table.first_year, table.last_year + span)
-            s = max(t0, int(table.starts[i]))
+            while i >= len(starts):
+                grow()
+            s = max(t0, starts[i])
             if s > limit:
                 raise ScheduleError(
                     f"no send window within 20 years after {from_epoch_us(t0, tz):%Y-%m-%d}: "
                     f"check send_windows ({windows.describe()})"
                 )
-            if s + duration > int(table.ends[i]):
+            if s + duration > ends[i]:
                 i += 1
                 continue
-            day = int(table.days[i])
+            day = days[i]
             if cap is not None and used.get(day, 0) + rows > cap:
-                i = int(np.searchsorted(table.days, day, side="right"))
+                i = bisect.bisect_right(days, day)
                 continue
             return s, day
+
+    def after_working(t0: int, add: int) -> int:
+        """The moment ``add`` microseconds of open window have passed after ``t0``."""
+        while True:
+            target = int(worked_before(table, np.array([t0], np.int64))[0]) + add
+            if table.cum_end.size and target <= int(table.cum_end[-1]):
+                break
+            if table.last_year - table.first_year > 40:
+                raise ScheduleError(
+                    f"no reminder due time within 20 years: check send_windows "
+                    f"({windows.describe()})"
+                )
+            grow()
+        j = int(np.searchsorted(table.cum_end, target, side="left"))
+        return int(table.starts[j]) + target - int(table.cum[j])
+
+    def best(release: int, rows: int) -> tuple[int, int, int]:
+        """(start, day, handler) of the handler who can start a file first."""
+        found: tuple[int, int, int] | None = None
+        for h in range(len(names)):
+            s, day = fit(max(free[h], release), rows)
+            if found is None or s < found[0]:
+                found = (s, day, h)
+        assert found is not None
+        return found
 
     free = [earliest_us] * len(names)
     last_start = earliest_us
     rows_list = frame["rows"].to_list()
-    starts = np.zeros(frame.height, np.int64)
-    chosen: list[str] = []
-    for k, rows in enumerate(rows_list):  # a loop over files (hundreds), not people
-        best: tuple[int, int, int] | None = None
-        for h in range(len(names)):
-            s, day = fit(max(free[h], last_start), rows)
-            if best is None or s < best[0]:
-                best = (s, day, h)
-        assert best is not None
-        s, day, h = best
-        starts[k] = s
+    file_names = frame["file_name"].to_list()
+    first_starts = np.zeros(frame.height, np.int64)
+    first_handlers: list[str] = [""] * frame.height
+    # the reminder wave: one entry per planned reminder file
+    reminder_rows: list[int] = []
+    reminder_starts: list[int] = []
+    reminder_handlers: list[str] = []
+    reminder_due: list[int] = []
+    reminder_covers: list[str] = []
+    add_us = round(reminders.after_working_hours * HOUR_US) if reminders is not None else 0
+    # a reminder file is sent whole, so it is no larger than the daily cap either
+    size = min(reminders.part_size, cap or MAX_PART_SIZE) if reminders is not None else 0
+    closed: list[_Group] = []  # full or of an earlier day: waiting for a handler
+    open_group: _Group | None = None
+    k = 0
+    # a loop over files (hundreds), not people: each step plans the file that can start first
+    while k < len(rows_list) or closed or open_group is not None:
+        first = best(last_start, rows_list[k]) if k < len(rows_list) else None
+        group = closed[0] if closed else open_group
+        second = best(group.due, group.rows) if group is not None else None
+        if second is not None and (first is None or second[0] <= first[0]):
+            assert group is not None
+            s, day, h = second
+            if closed:
+                closed.pop(0)
+            else:
+                open_group = None
+            reminder_rows.append(group.rows)
+            reminder_starts.append(s)
+            reminder_handlers.append(names[h])
+            reminder_due.append(group.due)
+            reminder_covers.append(_covers([file_names[j] for j in group.parts]))
+            rows = group.rows
+        else:
+            assert first is not None
+            s, day, h = first
+            first_starts[k] = s
+            first_handlers[k] = names[h]
+            last_start = s
+            rows = rows_list[k]
+            wanted = reminders.rows_for(rows) if reminders is not None else 0
+            if wanted > 0:
+                due = after_working(s + duration, add_us)
+                due_day = from_epoch_us(due, tz).date()
+                # the day's unread fill files of ``size`` in due order, as the handler splits
+                # the day's list; a file's part may continue in the next reminder file
+                while wanted > 0:
+                    if open_group is None or open_group.day != due_day or open_group.rows >= size:
+                        if open_group is not None:
+                            closed.append(open_group)
+                        open_group = _Group([], 0, due, due_day)
+                    take = min(wanted, size - open_group.rows)
+                    open_group.parts.append(k)
+                    open_group.rows += take
+                    open_group.due = max(open_group.due, due)
+                    wanted -= take
+            k += 1
         free[h] = s + duration
-        last_start = s
         used[day] = used.get(day, 0) + rows
-        chosen.append(names[h])
 
     zone = str(tz.key)
-    start_col = pl.Series("start", starts, dtype=pl.Int64).cast(pl.Datetime("us", "UTC"))
-    end_col = pl.Series("end", starts + duration, dtype=pl.Int64).cast(pl.Datetime("us", "UTC"))
+
+    def times(values: Sequence[int] | np.ndarray, name: str) -> pl.Series:
+        series = pl.Series(name, np.asarray(values, np.int64), dtype=pl.Int64)
+        return series.cast(pl.Datetime("us", "UTC")).dt.convert_time_zone(zone)
+
     passthrough = [c for c in frame.columns if c not in PLAN_COLUMNS]
     planned = frame.select("file_name", "rows").with_columns(
-        pl.Series("handler", chosen, dtype=pl.String),
-        start_col.dt.convert_time_zone(zone),
-        end_col.dt.convert_time_zone(zone),
+        pl.Series("handler", first_handlers, dtype=pl.String),
+        times(first_starts, "start"),
+        times(first_starts + duration, "end"),
     )
-    planned = pl.concat([planned, frame.select(passthrough)], how="horizontal")
+    planned = pl.concat([planned, frame.select(passthrough)], how="horizontal").with_columns(
+        pl.lit(FIRST_WAVE).alias("wave"),
+        pl.lit(None, pl.Datetime("us", zone)).alias("due"),
+        pl.lit(None, pl.String).alias("covers"),
+    )
+    if reminder_rows:
+        starts = np.asarray(reminder_starts, np.int64)
+        wave = pl.DataFrame(
+            {
+                "file_name": [reminder_file_name(j + 1) for j in range(len(reminder_rows))],
+                "rows": pl.Series(reminder_rows, dtype=planned.schema["rows"]),
+                "handler": reminder_handlers,
+                "start": times(starts, "start"),
+                "end": times(starts + duration, "end"),
+                "wave": [REMINDER_WAVE] * len(reminder_rows),
+                "due": times(reminder_due, "due"),
+                "covers": reminder_covers,
+            }
+        )
+        planned = pl.concat([planned, wave], how="diagonal_relaxed").select(planned.columns)
+    ends = planned["end"]
     return SendPlan(
         files=planned,
-        end=from_epoch_us(int((starts + duration).max()), tz),
+        end=ends.max().astimezone(tz),  # type: ignore[union-attr]
         days=day_summary(planned),
         windows=windows,
         handlers=names,
         minutes_per_file=minutes,
         max_messages_per_day=cap,
         earliest_start=earliest,
+        reminders=reminders,
     )

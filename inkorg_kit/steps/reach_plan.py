@@ -5,12 +5,16 @@ Why a step of its own: it is the first step that only counts. It reads the targe
 the recipient files from the manifest (notebook 02); it computes reach, the send plan and the
 read curves (:func:`inkorg_kit.ui.panel_outcome.compute`, the same computation the live panel
 runs on every slider move) and writes the plan as CSV and as calendars for Outlook (one for
-everyone, one per handler) and the reach summary (aggregate numbers only). The files always
-hold the parameter values; slider changes in the panel only explore.
+everyone, one per handler), the reach summary (aggregate numbers only) and the chosen
+follow-up scenario (``plan_choice.json``: the strategy, its working hours, the assumptions
+changed, costs, handlers, and the comparison's numbers for the strategy), which step 04
+follows. The notebook's files hold the parameter values; the planner page's "Spara plan"
+writes the same files from the scenario on its sliders (:func:`save_plan`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,11 +25,12 @@ import polars as pl
 from inkorg_kit.config.assumptions import Assumptions
 from inkorg_kit.config.campaign import Campaign, load_campaign
 from inkorg_kit.errors import RunFolderError, ScheduleError
+from inkorg_kit.history import register_path
 from inkorg_kit.io.people_csv import write_people_csv
 from inkorg_kit.reach import target_strata
 from inkorg_kit.run import RunFolder
 from inkorg_kit.run.artefacts import STEP_NAMES, StepContract
-from inkorg_kit.run.io import load_json, scan_frame
+from inkorg_kit.run.io import load_json, save_json, scan_frame
 from inkorg_kit.run.schemas import ManifestRecord
 from inkorg_kit.ui.panel import show
 from inkorg_kit.ui.panel_outcome import Outcome, compute
@@ -37,7 +42,9 @@ __all__ = [
     "load_files",
     "load_target",
     "panel_state",
+    "plan_choice",
     "run",
+    "save_plan",
     "show",
     "write_outputs",
 ]
@@ -45,7 +52,13 @@ __all__ = [
 CONTRACT = StepContract(
     step=STEP_NAMES[3],
     reads=("target_group", "manifest_json"),
-    writes=("send_plan_csv", "send_plan_ics", "send_plan_handler_ics", "reach_summary_csv"),
+    writes=(
+        "send_plan_csv",
+        "send_plan_ics",
+        "send_plan_handler_ics",
+        "reach_summary_csv",
+        "plan_choice_json",
+    ),
 )
 
 #: The manifest's file table as the plan takes it (no personnummer, not even masked ones).
@@ -125,12 +138,16 @@ def panel_state(
     compare_send_times: Sequence[Any] = (),
     draws: int = 2000,
     seed: int | None = 2026,
+    priors: str = "register",
+    strategy: str = "",
 ) -> PanelState:
     """The panel's state for a campaign's run folder, with the notebook's parameters.
 
     ``campaign`` is a Campaign or its YAML path; the target group and the files are read from
     ``run_dir``; the parameters mean what :meth:`PanelState.for_campaign` says ("" and 0 take
-    the campaign's values).
+    the campaign's values). ``priors="register"`` reads the region's campaign register beside
+    the run folder unless the campaign or ``INKORG_REGISTER`` names another
+    (:func:`inkorg_kit.history.register_path`).
     """
     if not isinstance(campaign, Campaign):
         campaign = load_campaign(campaign)
@@ -145,20 +162,83 @@ def panel_state(
         compare_send_times=compare_send_times,
         draws=draws,
         seed=seed,
+        priors=priors,
+        register=register_path(campaign, run_dir),
+        strategy=strategy,
     )
 
 
 # --------------------------------------------------------------------------- writing
 
 
-def write_outputs(outcome: Outcome, run_dir: str | os.PathLike[str]) -> dict[str, Path]:
-    """Write the send plan as CSV and as a calendar, one calendar per handler (each imports
-    only their own files) and the reach summary into the run folder.
+#: The version of ``plan_choice.json`` this module writes.
+PLAN_CHOICE_VERSION = 1
 
-    The plan files hold file names, row counts, handlers and times; the reach summary holds
-    aggregate numbers only. Refuses a missing or failed plan rather than write a wrong one.
-    A handler's calendar left from an earlier run with other handlers is removed. Keys:
-    ``send_plan_csv``, ``send_plan_ics``, ``send_plan_ics:<handler>``, ``reach_summary``.
+
+def plan_choice(outcome: Outcome, *, saved_at: dt.datetime | None = None) -> dict[str, Any]:
+    """The chosen scenario as ``plan_choice.json`` holds it
+    (:class:`~inkorg_kit.run.schemas.PlanChoiceRecord`): aggregates only."""
+    state, plan = outcome.state, outcome.plan
+    comparison = outcome.strategies
+    chosen: dict[str, dict[str, float | None]] = {}
+    costs: dict[str, float] = {}
+    if comparison is not None:
+        rows = comparison.table.filter(pl.col("strategy") == state.strategy)
+        chosen = {
+            r["measure"]: {"expected": r["expected"], "low": r["low"], "high": r["high"]}
+            for r in rows.iter_rows(named=True)
+        }
+        price = comparison.costs
+        costs = {name: float(getattr(price, name).value) for name in type(price).model_fields}
+    waves: dict[str, Any] = {}
+    if plan is not None:
+        first, reminders = plan.first_wave, plan.reminder_wave
+        waves = {
+            "first_wave_files": first.height,
+            "first_wave_messages": int(first["rows"].sum()),
+            "reminder_files": reminders.height,
+            "reminder_messages": int(reminders["rows"].sum()),
+            "first_send": plan.files["start"].min().isoformat(),
+            "last_file_done": plan.end.isoformat(),
+        }
+    hours = state.window_hours
+    return {
+        "record_version": PLAN_CHOICE_VERSION,
+        "campaign": state.campaign_name,
+        "saved_at": (saved_at or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds"),
+        "strategy": state.strategy,
+        "unread_after_working_hours": state.follow_up_working_hours,
+        "reminder_after_working_hours": state.reminder_hours(),
+        "assumptions_source": state.assumptions_source,
+        "overrides": {
+            "login_share": {k: float(v) for k, v in state.login_share.items()},
+            "notification_share": {k: float(v) for k, v in state.notification_share.items()},
+        },
+        "window_hours": [f"{t:%H:%M}" for t in hours] if hours is not None else None,
+        "costs": costs,
+        "handlers": list(state.handler_list()),
+        "minutes_per_file": state.minutes_per_file,
+        "max_messages_per_day": state.max_messages_per_day,
+        "earliest_start": state.earliest_start.isoformat(),
+        "draws": state.draws,
+        "seed": state.seed,
+        "part_size": state.part_size,
+        "reminder_share": outcome.reminder_share,
+        "plan": waves,
+        "chosen": chosen,
+    }
+
+
+def save_plan(outcome: Outcome, run_dir: str | os.PathLike[str]) -> dict[str, Path]:
+    """Write the send plan as CSV and as a calendar, one calendar per handler (each imports
+    only their own files), the reach summary and the chosen scenario (``plan_choice.json``)
+    into the run folder: what step 03 writes, and what the planner's "Spara plan" writes.
+
+    The plan files hold file names, row counts, handlers, times and waves; the reach summary
+    and the scenario aggregate numbers only. Refuses a missing or failed plan rather than
+    write a wrong one. A handler's calendar left from an earlier run with other handlers is
+    removed. Keys: ``send_plan_csv``, ``send_plan_ics``, ``send_plan_ics:<handler>``,
+    ``reach_summary``, ``plan_choice``.
     """
     if outcome.plan is None or outcome.problems:
         raise ScheduleError(
@@ -185,7 +265,12 @@ def write_outputs(outcome: Outcome, run_dir: str | os.PathLike[str]) -> dict[str
         if old not in written.values():
             old.unlink()
     written["reach_summary"] = write_people_csv(summary, folder.path("reach_summary_csv"))
+    written["plan_choice"] = save_json(folder, "plan_choice_json", plan_choice(outcome))
     return written
+
+
+#: The name step 03 and notebook 03 have used: the same function.
+write_outputs = save_plan
 
 
 def run(
@@ -197,8 +282,8 @@ def run(
 ) -> Outcome:
     """Step 03 as the notebook runs it: the state (:func:`panel_state`, with ``parameters``),
     the panel or static view if ``interactive`` is not False (:func:`show`), and the files
-    (:func:`write_outputs`). Returns the outcome for the parameter values."""
+    (:func:`save_plan`). Returns the outcome for the parameter values."""
     state = panel_state(campaign, run_dir, **parameters)
     outcome = compute(state) if interactive is False else show(state, interactive=interactive)
-    write_outputs(outcome, run_dir)
+    save_plan(outcome, run_dir)
     return outcome

@@ -4,8 +4,10 @@ Why: planners ask "what if only 70 % of the 65-74-year-olds can be reached?" or 
 third case handler helps?" in the meeting, and the answer must come from the same computation
 the papermill run uses (:func:`inkorg_kit.ui.panel_outcome.compute`), never from a copy. This
 module only shows it: :class:`ReachPanel` (live, ipywidgets) and :func:`static_view`
-(papermill), each the summary tables (:mod:`inkorg_kit.ui.panel_summary`) and the outcome's
-charts; :func:`show` picks one.
+(papermill), each the summary tables (:mod:`inkorg_kit.ui.panel_summary`: reach, send plan and
+the follow-up strategies side by side) and the outcome's charts; :func:`show` picks one. The
+live panel also picks the follow-up strategy and its working hours (N for the letter, R for
+the reminder); the chosen one shapes the send plan (its reminder wave).
 
 Interactive or static (:func:`resolve_interactive`): ``"auto"`` is live only in a kernel that
 a Jupyter server started for a notebook (JupyterLab sets ``JPY_SESSION_NAME`` for its
@@ -42,6 +44,7 @@ from inkorg_kit.ui.panel_summary import summary_html
 from inkorg_kit.vocab import UNKNOWN_BAND
 
 __all__ = [
+    "STRATEGY_CHOICES",
     "ReachPanel",
     "is_live_jupyter",
     "reach_panel",
@@ -52,6 +55,13 @@ __all__ = [
 ]
 
 _INTERACTIVE_CHOICES = ('"auto"', "True", "False")
+
+#: The strategy picker's labels (Swedish), by strategy code.
+STRATEGY_CHOICES = {
+    "letter": "a) Brev till olästa",
+    "reminder": "b) Påminnelse, sedan brev",
+    "letter_first": "c) Brev direkt utan inloggning",
+}
 
 
 # --------------------------------------------------------------------------- live or static
@@ -135,7 +145,8 @@ class ReachPanel(w.VBox):
 
     ``controls`` maps names (``login_share:65-74``, ``notification_share:65-74``,
     ``handlers``, ``minutes_per_file``, ``max_messages_per_day``, ``window_hours``,
-    ``start_date``) to widgets. After
+    ``start_date``, ``strategy``, ``unread_after_working_hours``,
+    ``reminder_after_working_hours``) to widgets. After
     every change ``outcome``, ``summary`` and ``charts`` hold the new results; ``initial``
     keeps those of the parameter values. Sliders update when released (the debounce).
     """
@@ -213,12 +224,42 @@ class ReachPanel(w.VBox):
             description="Startdatum",
             style={"description_width": "150px"},
         )
+        controls["strategy"] = w.ToggleButtons(
+            options=[(label, code) for code, label in STRATEGY_CHOICES.items()],
+            value=state.strategy,
+            description="Uppföljning",
+            tooltip="Hur de som inte läser nås: a) brev efter N arbetstimmar, b) påminnelse i "
+            "1177 efter R och sedan brev, c) brev direkt till dem utan inloggning, annars a)",
+            style={"description_width": "150px", "button_width": "220px"},
+        )
+        hours = {"min": 1, "step": 1, **common}
+        n_hours = round(state.follow_up_working_hours)
+        controls["unread_after_working_hours"] = w.IntSlider(
+            value=n_hours,
+            max=max(72, 2 * n_hours),
+            description="Brev efter (arbetstimmar)",
+            **hours,
+        )
+        r_hours = max(1, round(state.reminder_hours()))
+        controls["reminder_after_working_hours"] = w.IntSlider(
+            value=r_hours,
+            max=max(72, 2 * n_hours),
+            description="Påminnelse efter (arbetstimmar)",
+            tooltip="Måste vara färre arbetstimmar än brevet",
+            **hours,
+        )
+        for name in ("unread_after_working_hours", "reminder_after_working_hours"):
+            controls[name].style.description_width = "200px"
         self.controls = controls
         self._initial = {name: ctl.value for name, ctl in controls.items()}
         self.status = w.HTML(value="")
         self.summary_html = w.HTML(value="")
         self.summary_html.add_class("inkorg-summary")
         self.chart_output = w.Output()
+        strategy_controls = [
+            controls[n]
+            for n in ("strategy", "unread_after_working_hours", "reminder_after_working_hours")
+        ]
         logins = [ctl for n, ctl in controls.items() if n.startswith("login_share:")]
         notifs = [ctl for n, ctl in controls.items() if n.startswith("notification_share:")]
         plan_controls = [
@@ -233,7 +274,8 @@ class ReachPanel(w.VBox):
         ]
         header = w.HTML(
             "<b>Antaganden per åldersgrupp</b> (andel inloggade på 1177 och andel av dem med "
-            "avisering) <b>och utskick</b>. Siffror och diagram räknas om när du släpper ett "
+            "avisering), <b>utskick och uppföljning</b>. Siffror och diagram räknas om när du "
+            "släpper ett "
             "reglage; filerna i körmappen bygger på parametrarna."
         )
         self.children = [
@@ -242,6 +284,7 @@ class ReachPanel(w.VBox):
                 [w.VBox(logins), w.VBox(notifs), w.VBox(plan_controls)],
                 layout=w.Layout(flex_flow="row wrap", grid_gap="12px"),
             ),
+            w.VBox(strategy_controls),
             self.status,
             self.summary_html,
             self.chart_output,
@@ -285,6 +328,12 @@ class ReachPanel(w.VBox):
             changes["max_messages_per_day"] = int(c["max_messages_per_day"].value) or None
         if moved("window_hours"):
             changes["window_hours"] = tuple(c["window_hours"].value)
+        if moved("strategy"):
+            changes["strategy"] = str(c["strategy"].value)
+        if moved("unread_after_working_hours"):
+            changes["follow_up_working_hours"] = float(c["unread_after_working_hours"].value)
+        if moved("reminder_after_working_hours") or moved("unread_after_working_hours"):
+            changes["reminder_after_working_hours"] = float(c["reminder_after_working_hours"].value)
         if moved("start_date"):
             start = base.earliest_start
             changes["earliest_start"] = dt.datetime.combine(
@@ -336,6 +385,8 @@ def reach_panel(
     draws: int = 2000,
     seed: int | None = 2026,
     follow_up_working_hours: float = 24.0,
+    strategy: str = "letter",
+    reminder_after_working_hours: float | None = None,
 ) -> ReachPanel:
     """A live panel for a target group (person-level or aggregated) and a file table.
 
@@ -361,5 +412,7 @@ def reach_panel(
         draws=draws,
         seed=seed,
         follow_up_working_hours=float(follow_up_working_hours),
+        strategy=strategy,
+        reminder_after_working_hours=reminder_after_working_hours,
     )
     return ReachPanel(state)

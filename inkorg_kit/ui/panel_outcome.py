@@ -13,6 +13,13 @@ person's own message, through the daily rhythm, over the plan's send times (weig
 files' rows); the read curve is the campaign-level view in calendar time, from the first file
 sent. "Another channel after the follow-up" is unread ``followup.unread_after_working_hours``
 working hours of the send windows after each message, as notebook 04 counts it.
+
+The follow-up strategies are compared on the first wave as planned
+(:func:`inkorg_kit.reach.strategies.compare_strategies`); with strategy ``reminder`` the plan
+then gets its reminder wave, sized at the comparison's *upper* bound of reminders (each file's
+rows times high / messages): the plan must hold handler time and the daily cap for a wave that
+may come out larger than expected, and a reminder file that turns out smaller costs the same
+handler time. The reach numbers count from each person's first-wave message in that final plan.
 """
 
 from __future__ import annotations
@@ -25,11 +32,21 @@ import polars as pl
 from inkorg_kit import sending
 from inkorg_kit.config.assumptions import Assumptions
 from inkorg_kit.reach import ReachResult, compare_send_times, read_curve, simulate
-from inkorg_kit.sending import SendPlan
+from inkorg_kit.reach.strategies import StrategyComparison, compare_strategies
+from inkorg_kit.sending import ReminderWave, SendPlan
 from inkorg_kit.ui.charts import reach_funnel, read_over_time, send_plan_gantt
+from inkorg_kit.ui.charts.strategies import strategy_chart
 from inkorg_kit.ui.panel_state import PanelState
 
-__all__ = ["PLAN_LABELS", "READ_WEEK_HOURS", "SUMMARY_SCHEMA", "Outcome", "compute", "recompute"]
+__all__ = [
+    "PLAN_LABELS",
+    "READ_WEEK_HOURS",
+    "SUMMARY_SCHEMA",
+    "Outcome",
+    "compute",
+    "recompute",
+    "reminder_share",
+]
 
 #: The plan's "read within a week" counts from the last file sent.
 READ_WEEK_HOURS = 168.0
@@ -38,6 +55,8 @@ READ_WEEK_HOURS = 168.0
 PLAN_LABELS: dict[str, str] = {
     "plan_files": "Filer i sändplanen",
     "plan_messages": "Meddelanden i sändplanen",
+    "plan_reminder_files": "varav påminnelsefiler (uppskattat, övre gräns)",
+    "plan_reminder_messages": "varav påminnelser (uppskattat, övre gräns)",
     "plan_send_days": "Utskicksdagar",
     "plan_hours": "Timmar från första utskick till sista fil klar",
     "read_week_after_plan": "Förväntat lästa 7 dagar efter sista utskick",
@@ -62,7 +81,10 @@ class Outcome:
     :data:`PLAN_LABELS` (no interval). ``charts`` maps ``funnel``, ``read_curve``,
     ``send_times`` and ``gantt`` to Altair charts (those that apply). ``plan`` and ``curve``
     are None when no plan could be made; ``problems`` says why (and lists failed plan checks).
-    ``warnings`` do not stop the plan: a send window reaching into the night, say.
+    ``warnings`` do not stop the plan: a send window reaching into the night, say, or handlers
+    who cannot finish by ``finish_by``. ``strategies`` is the follow-up strategies compared
+    (None without a plan), its chart under ``charts["strategies"]``; ``reminder_share`` the
+    share of each first-wave file planned for the reminder wave (None without one).
     """
 
     state: PanelState
@@ -75,12 +97,22 @@ class Outcome:
     charts: dict[str, Any]
     problems: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    strategies: StrategyComparison | None = None
+    reminder_share: float | None = None
+
+
+def reminder_share(comparison: StrategyComparison, messages: int) -> float:
+    """The share of each first-wave file to plan for the reminder wave: the comparison's upper
+    bound of reminders over the messages sent (see the module: planned on the safe side)."""
+    high = comparison.measure("reminder", "reminders")["high"]
+    return min(1.0, max(0.0, float(high) / messages)) if messages > 0 else 0.0
 
 
 def _plan_rows(plan: SendPlan, curve: pl.DataFrame) -> pl.DataFrame:
     files = plan.files
     first = files["start"].min()
     messages = float(files["rows"].sum())
+    reminders = plan.reminder_wave
     span = (plan.end - first).total_seconds() / 3600
     week = curve.filter(pl.col("hours") <= span + READ_WEEK_HOURS).tail(1)
     reads, share = (
@@ -89,6 +121,14 @@ def _plan_rows(plan: SendPlan, curve: pl.DataFrame) -> pl.DataFrame:
     values = {
         "plan_files": (float(files.height), None),
         "plan_messages": (messages, None),
+        **(
+            {
+                "plan_reminder_files": (float(reminders.height), None),
+                "plan_reminder_messages": (float(reminders["rows"].sum()), None),
+            }
+            if plan.reminders is not None
+            else {}
+        ),
         "plan_send_days": (float(plan.days.height), None),
         "plan_hours": (span, None),
         "read_week_after_plan": (reads, share),
@@ -106,8 +146,40 @@ def _plan_rows(plan: SendPlan, curve: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _plan(state: PanelState, windows: Any, reminders: ReminderWave | None = None) -> SendPlan:
+    return sending.plan(
+        state.files,
+        handlers=state.handler_list(),
+        minutes_per_file=state.minutes_per_file,
+        max_messages_per_day=state.max_messages_per_day,
+        earliest_start=state.earliest_start,
+        windows=windows,
+        reminders=reminders,
+    )
+
+
+def _compare(state: PanelState, a: Assumptions, plan: SendPlan, windows: Any) -> StrategyComparison:
+    return compare_strategies(
+        state.strata,
+        a,
+        sends=plan,
+        unread_after_working_hours=state.follow_up_working_hours,
+        reminder_after_working_hours=state.reminder_hours(),
+        windows=windows,
+        costs=state.costs,
+        part_size=state.part_size,
+        minutes_per_file=state.minutes_per_file,
+        handlers=state.handlers,
+        finish_by=state.finish_by,
+        max_messages_per_day=state.max_messages_per_day,
+        draws=state.draws,
+        seed=state.seed,
+    )
+
+
 def compute(state: PanelState) -> Outcome:
-    """Run reach, plan, read curve and send-time comparison for ``state`` (pure: no display).
+    """Run reach, plan, strategy comparison, read curve and send-time comparison for ``state``
+    (pure: no display).
 
     A plan that cannot be made (say minutes per file longer than the window) is reported in
     ``problems``; the reach numbers are still computed, from the earliest start.
@@ -115,26 +187,34 @@ def compute(state: PanelState) -> Outcome:
     a = state.effective_assumptions()
     problems: list[str] = []
     plan: SendPlan | None = None
+    strategies: StrategyComparison | None = None
+    share: float | None = None
     windows = state.windows  # if the changed hours do not validate: the deadline as configured
     try:
         windows = state.effective_windows
-        plan = sending.plan(
-            state.files,
-            handlers=state.handler_list(),
-            minutes_per_file=state.minutes_per_file,
-            max_messages_per_day=state.max_messages_per_day,
-            earliest_start=state.earliest_start,
-            windows=windows,
-        )
+        plan = _plan(state, windows)
     except ValueError as exc:  # ScheduleError, or windows that do not validate
         problems.append(f"Ingen sändplan: {exc}")
     if plan is not None:
+        strategies = _compare(state, a, plan, windows)
+        if state.strategy == "reminder":
+            share = reminder_share(strategies, int(plan.files["rows"].sum()))
+            wave = ReminderWave(state.reminder_hours(), share, state.part_size)
+            try:
+                plan = _plan(state, windows, wave)
+            except ValueError as exc:
+                problems.append(f"Ingen påminnelsevåg: {exc}")
+                plan = None
+    if plan is not None:
         problems += [f"Sändplanen: {p}" for p in plan.check()]
     warnings = plan.warnings() if plan is not None else windows.warnings()
-    # Each person's horizons and follow-up deadline count from their own file's send time; with
-    # no plan, from the earliest start.
+    if strategies is not None:
+        warnings += strategies.warnings()
+    # Each person's horizons and follow-up deadline count from their own first-wave file's
+    # send time; with no plan, from the earliest start.
+    first_wave = plan.first_wave if plan is not None else None
     timing: dict[str, Any] = (
-        {"sends": plan} if plan is not None else {"sent_at": state.earliest_start}
+        {"sends": first_wave} if first_wave is not None else {"sent_at": state.earliest_start}
     )
     result = simulate(
         state.strata,
@@ -145,7 +225,7 @@ def compute(state: PanelState) -> Outcome:
         windows=windows,
         **timing,
     )
-    curve = read_curve(plan, a, mix=state.strata) if plan is not None else None
+    curve = read_curve(first_wave, a, mix=state.strata) if first_wave is not None else None
     comparison = (
         compare_send_times(a, state.compare_send_times, mix=state.strata)
         if state.compare_send_times
@@ -163,6 +243,8 @@ def compute(state: PanelState) -> Outcome:
         shown["send_times"] = read_over_time(comparison)
     if plan is not None:
         shown["gantt"] = send_plan_gantt(plan)
+    if strategies is not None:
+        shown["strategies"] = strategy_chart(strategies)
     return Outcome(
         state=state,
         assumptions=a,
@@ -174,6 +256,8 @@ def compute(state: PanelState) -> Outcome:
         charts=shown,
         problems=tuple(problems),
         warnings=tuple(warnings),
+        strategies=strategies,
+        reminder_share=share,
     )
 
 

@@ -26,16 +26,19 @@ import polars as pl
 
 from inkorg_kit.config.assumptions import (
     Assumptions,
+    Costs,
     default_assumptions_path,
     load_assumptions,
 )
 from inkorg_kit.config.campaign import Campaign
+from inkorg_kit.config.planning import STRATEGY_CODES, category_deadlines, strategy_label
 from inkorg_kit.config.windows import SendWindows
 from inkorg_kit.errors import ParameterError, ScheduleError
 from inkorg_kit.hours.parse import parse_datetime
-from inkorg_kit.vocab import AGE_BANDS, UNKNOWN_BAND, WEEKDAYS_SHORT_SV
+from inkorg_kit.vocab import AGE_BANDS, MAX_PART_SIZE, UNKNOWN_BAND, WEEKDAYS_SHORT_SV
 
 __all__ = [
+    "PRIORS",
     "PanelState",
     "comparison_times",
     "count_text",
@@ -44,6 +47,11 @@ __all__ = [
     "positive_int",
     "windows_with_hours",
 ]
+
+#: Where step 03 and the planner take their reach priors from when no assumptions file is given:
+#: pooled from the region's campaign register (national defaults while it is empty), or the
+#: national defaults.
+PRIORS = ("register", "national")
 
 # --------------------------------------------------------------------------- parameters
 
@@ -113,6 +121,12 @@ class PanelState:
     manifest's file table (``file_name``, ``rows``, ...). ``login_share`` and
     ``notification_share`` map age bands to changed means (empty: the assumptions as loaded);
     ``window_hours`` replaces the send window's hours.
+
+    The follow-up: ``strategy`` (``letter``, ``reminder`` or ``letter_first``, see
+    :mod:`inkorg_kit.reach.strategies`), N = ``follow_up_working_hours`` and R =
+    ``reminder_after_working_hours`` (None: the kallelse default's share of N); ``costs``
+    (None: the assumptions' costs), ``part_size`` and ``finish_by`` for the comparison and the
+    reminder wave.
     """
 
     strata: pl.DataFrame
@@ -133,6 +147,11 @@ class PanelState:
     seed: int | None = 2026
     assumptions_source: str = ""
     follow_up_working_hours: float = 24.0
+    strategy: str = "letter"
+    reminder_after_working_hours: float | None = None
+    costs: Costs | None = None
+    part_size: int = MAX_PART_SIZE
+    finish_by: dt.date | None = None
 
     def __post_init__(self) -> None:
         positive_int("draws", self.draws)
@@ -143,6 +162,19 @@ class PanelState:
             raise ParameterError(
                 f"follow_up_working_hours={self.follow_up_working_hours!r} must be above 0"
             )
+        if self.strategy not in STRATEGY_CODES:
+            raise ParameterError(
+                f"strategy={self.strategy!r} is not a follow-up strategy; choose one of "
+                f"{', '.join(STRATEGY_CODES)}"
+            )
+        r = self.reminder_after_working_hours
+        if r is not None and not 0 < r < self.follow_up_working_hours:
+            raise ParameterError(
+                f"reminder_after_working_hours={r!r} must be above 0 and below the letter's "
+                f"{self.follow_up_working_hours:g} working hours: the reminder comes first"
+            )
+        if isinstance(self.part_size, bool) or not 1 <= self.part_size <= MAX_PART_SIZE:
+            raise ParameterError(f"part_size={self.part_size!r} must be 1 to {MAX_PART_SIZE}")
         if self.strata.is_empty():
             raise ParameterError("the target group is empty: nothing to simulate")
         missing = [c for c in ("file_name", "rows") if c not in self.files.columns]
@@ -167,6 +199,9 @@ class PanelState:
         compare_send_times: Sequence[Any] = (),
         draws: int = 2000,
         seed: int | None = 2026,
+        priors: str = "register",
+        register: str | os.PathLike[str] | None = None,
+        strategy: str = "",
     ) -> PanelState:
         """The state for a campaign, its target strata and its files, with the notebook's
         parameters (step 03 reads the strata and files from the run folder:
@@ -176,8 +211,17 @@ class PanelState:
         ``minutes_per_file`` 0 take its ``sending`` block. ``compare_send_times`` empty compares
         the earliest start with the same week's Friday 15:30 (:func:`comparison_times`).
         ``assumptions`` is a reach assumptions file (the defaults or a follow-up fit; missing
-        parts come from the defaults) or an Assumptions object. The follow-up deadline is the
-        campaign's ``followup.unread_after_working_hours``.
+        parts come from the defaults) or an Assumptions object; it wins over ``priors``. Without
+        it, ``priors="register"`` pools the login shares of the campaigns in the region's
+        register (``register``, default :func:`inkorg_kit.history.register_path`; this campaign
+        itself left out) and falls back to the national defaults while it holds none;
+        ``priors="national"`` takes the national defaults. :attr:`assumptions_source` says
+        which, naming the campaigns. The follow-up deadline is the campaign's
+        ``followup.unread_after_working_hours``.
+
+        ``strategy`` "" takes the campaign's ``followup.strategy``; N and R are the campaign's
+        (its own keys, else its category's defaults: ``Campaign.deadlines``), the costs its
+        ``costs:`` over the assumptions', with its ``sending.part_size`` and ``finish_by``.
         """
         windows = campaign.send_windows
         if earliest_start in ("", None):
@@ -208,13 +252,24 @@ class PanelState:
             times.append(moment.strftime("%Y-%m-%d %H:%M"))
         if not times:
             times = list(comparison_times(start))
-        if assumptions is None or isinstance(assumptions, Assumptions):
-            loaded = load_assumptions(assumptions)
-            source = "reach defaults" if assumptions is None else "given assumptions"
+        if priors not in PRIORS:
+            raise ParameterError(f"priors={priors!r} must be one of {', '.join(PRIORS)}")
+        if assumptions is None:
+            loaded, source = _prior_assumptions(campaign, priors, register)
+        elif isinstance(assumptions, Assumptions):
+            loaded, source = assumptions, "given assumptions"
         else:  # a follow-up fit may cover some bands only: the rest from the defaults
             defaults = default_assumptions_path()
             loaded = load_assumptions(Path(assumptions), fill_missing_from=defaults)
             source = str(assumptions)
+        chosen = strategy.strip() if isinstance(strategy, str) else strategy
+        chosen = chosen or campaign.followup.strategy
+        if chosen not in STRATEGY_CODES:
+            raise ParameterError(
+                f"strategy={strategy!r} is not a follow-up strategy; choose one of "
+                f"{', '.join(STRATEGY_CODES)} (or empty for the campaign's followup.strategy)"
+            )
+        deadlines = campaign.deadlines(loaded)
         return cls(
             strata=strata,
             files=files,
@@ -230,8 +285,26 @@ class PanelState:
             draws=draws,
             seed=seed,
             assumptions_source=source,
-            follow_up_working_hours=float(campaign.followup.unread_after_working_hours),
+            follow_up_working_hours=deadlines.unread_after_working_hours,
+            strategy=chosen,
+            reminder_after_working_hours=deadlines.reminder_after_working_hours,
+            costs=campaign.strategy_costs(loaded),
+            part_size=campaign.sending.part_size,
+            finish_by=campaign.sending.finish_by,
         )
+
+    def reminder_hours(self) -> float:
+        """R: the reminder's working hours; when not given, the kallelse default's share of N
+        (:func:`inkorg_kit.config.planning.category_deadlines`), so it stays below N."""
+        if self.reminder_after_working_hours is not None:
+            return float(self.reminder_after_working_hours)
+        d = category_deadlines("kallelse")
+        ratio = d.reminder_after_working_hours / d.unread_after_working_hours
+        return self.follow_up_working_hours * ratio
+
+    def strategy_text(self) -> str:
+        """The chosen strategy in Swedish, with its working hours."""
+        return strategy_label(self.strategy, self.follow_up_working_hours, self.reminder_hours())
 
     @property
     def effective_windows(self) -> SendWindows:
@@ -285,9 +358,28 @@ class PanelState:
             f"Sändfönster: {self.windows_text()}. "
             f"Annan kanal efter uppföljning: oläst {self.follow_up_working_hours:g} arbetstimmar "
             "efter sitt meddelande. "
+            f"Uppföljning: {self.strategy_text()}. "
             f"Antaganden: {self.assumptions_source or 'reach defaults'}; "
             f"{self.draws} simuleringar (seed {self.seed})."
         )
+
+
+def _prior_assumptions(
+    campaign: Campaign, priors: str, register: str | os.PathLike[str] | None
+) -> tuple[Assumptions, str]:
+    """The assumptions ``priors`` chooses, and a line saying where they come from."""
+    from inkorg_kit.history import pooled_assumptions, register_path
+
+    if priors == "national":
+        return load_assumptions(), "nationella standardantaganden (priors=national)"
+    folder = register_path(campaign, given=register)
+    pooled = pooled_assumptions(folder, exclude=[campaign.name])
+    if pooled is None:
+        return load_assumptions(), (
+            f"nationella standardantaganden (kampanjregistret {folder} har ännu ingen annan"
+            " kampanj med skattad inloggningsandel)"
+        )
+    return pooled.assumptions, pooled.describe()
 
 
 # --------------------------------------------------------------------------- words

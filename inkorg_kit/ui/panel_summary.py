@@ -1,4 +1,5 @@
-"""The reach-and-plan summary as HTML: a reach table and a plan table with Swedish labels.
+"""The reach-and-plan summary as HTML: a reach table, a plan table and the follow-up
+strategies side by side, with Swedish labels.
 
 Why apart: the same HTML is the static view under papermill and the live panel's table, and a
 browser test finds its rows by ``data-measure`` and its numbers by ``data-value`` (unrounded);
@@ -14,7 +15,19 @@ from inkorg_kit.ui.panel_outcome import PLAN_LABELS, Outcome
 from inkorg_kit.ui.panel_state import count_text, percent_text
 from inkorg_kit.vocab import WEEKDAYS_SHORT_SV
 
-__all__ = ["summary_html"]
+__all__ = ["strategy_html", "summary_html"]
+
+#: The strategy table's rows, in order (codes of :data:`inkorg_kit.reach.strategies.MEASURES`).
+STRATEGY_ROWS = (
+    "read_1d",
+    "read_3d",
+    "read_7d",
+    "letters",
+    "reminders",
+    "handler_hours",
+    "cost_total",
+    "saving_vs_letters",
+)
 
 
 def _when(moment: dt.datetime) -> str:
@@ -93,6 +106,7 @@ def summary_html(outcome: Outcome) -> str:
             state.minutes_per_file,
         ),
         ("windows", "Sändfönster", state.windows_text(), None),
+        ("strategy", "Uppföljning", state.strategy_text(), None),
         (
             "max_messages_per_day",
             "Högst meddelanden per dag",
@@ -114,7 +128,14 @@ def summary_html(outcome: Outcome) -> str:
                 count_text(values[code]["expected"]),
                 values[code]["expected"],
             )
-            for code in ("plan_files", "plan_messages", "plan_send_days")
+            for code in (
+                "plan_files",
+                "plan_messages",
+                "plan_reminder_files",
+                "plan_reminder_messages",
+                "plan_send_days",
+            )
+            if code in values
         ]
         facts.append(
             (
@@ -135,6 +156,15 @@ def summary_html(outcome: Outcome) -> str:
         *plan_rows,
         "</tbody></table>",
     ]
+    if plan is not None and plan.reminders is not None and plan.reminder_wave.height:
+        parts.append(
+            '<p class="inkorg-reminder-note">Påminnelsefilerna (paminnelse_001 …) är '
+            "platshållare: de riktiga filerna görs i steg 04 från en statusexport, till dem som "
+            "då ännu inte läst. Antalet rader är en övre uppskattning "
+            f"({percent_text(outcome.reminder_share)} av varje fil).</p>"
+        )
+    if outcome.strategies is not None:
+        parts.append(strategy_html(outcome))
     if outcome.problems:
         items = "".join(f"<li>{html.escape(p)}</li>" for p in outcome.problems)
         parts.append(
@@ -148,3 +178,62 @@ def summary_html(outcome: Outcome) -> str:
         )
     parts.append("</div>")
     return "\n".join(parts)
+
+
+def strategy_html(outcome: Outcome) -> str:
+    """The follow-up strategies side by side: one column per strategy (the chosen one marked),
+    expected with the interval below it; rows carry ``data-measure``, cells ``data-strategy``
+    and ``data-value`` (unrounded expected); the table has ``data-testid`` ``strategies``."""
+    comparison = outcome.strategies
+    if comparison is None:
+        return ""
+    low, high = (round(q * 100) for q in comparison.interval)
+    table = comparison.table
+    codes = list(comparison.strategies)
+    chosen = outcome.state.strategy
+    heads = "".join(
+        f'<th style="{_PAD}" data-strategy="{code}"'
+        + (' class="inkorg-chosen"' if code == chosen else "")
+        + f">{html.escape(comparison.label(code))}{' (vald)' if code == chosen else ''}</th>"
+        for code in codes
+    )
+    values = {(r["strategy"], r["measure"]): r for r in table.iter_rows(named=True)}
+    rows = []
+    for measure in STRATEGY_ROWS:
+        cells = []
+        label = None
+        for code in codes:
+            row = values.get((code, measure))
+            if row is None:
+                cells.append(_cell("–"))
+                continue
+            label = row["label"]
+            text = f"{count_text(row['expected'])} ({count_text(row['low'])}–"
+            text += f"{count_text(row['high'])})"
+            cell = _cell(text, row["expected"])
+            cells.append(cell.replace("<td ", f'<td data-strategy="{code}" ', 1))
+        if label is not None:
+            rows.append(
+                f'<tr data-measure="{measure}">' + _row_head(label) + "".join(cells) + "</tr>"
+            )
+    dates = {r["strategy"]: r for r in comparison.dates.iter_rows(named=True)}
+    cells = "".join(
+        f'<td data-strategy="{code}" style="text-align:right;{_PAD}">'
+        + html.escape(f"{dates[code]['last_letter_at']:%Y-%m-%d}" if code in dates else "–")
+        + "</td>"
+        for code in codes
+    )
+    rows.append(
+        '<tr data-measure="last_letter_at">' + _row_head("Sista brevet skickas") + cells + "</tr>"
+    )
+    return "\n".join(
+        [
+            '<table class="inkorg-strategies" data-testid="strategies">',
+            '<caption style="text-align:left"><b>Uppföljning: strategier sida vid sida</b> '
+            f"(förväntat, {low}–{high} %-intervall inom parentes; kostnad i kr)</caption>",
+            f'<thead><tr><th style="{_PAD}">Mått</th>{heads}</tr></thead>',
+            "<tbody>",
+            *rows,
+            "</tbody></table>",
+        ]
+    )

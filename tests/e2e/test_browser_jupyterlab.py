@@ -60,8 +60,8 @@ EXPECTED_CHARTS = {
     "00_campaign_check": 0,
     "01_target_group": 2,  # the funnel, age and sex
     "02_recipient_files": 2,  # from list to recipients, the files
-    "03_reach_and_send_plan": 4,  # reach funnel, read curve, send times compared, send plan
-    "04_read_rates_followup": 2,  # read rates by group, time to read
+    "03_reach_and_send_plan": 5,  # funnel, read curve, send times compared, send plan, strategies
+    "04_read_rates_followup": 3,  # read rates by group, time to read, uptake by read status
 }
 
 # Chromium and JupyterLab; JupyterLab's kernels talk over TCP, and the server and the tests'
@@ -122,15 +122,18 @@ def build_kit_copy(root: Path) -> dict[str, Path]:
 
 def write_status_export(kit: Path) -> None:
     """Before 04: the status export Personalverktyget would give after sending (synthetic, as
-    in ``make demo``), where 04 looks by default (``<run folder>/status_export/``)."""
+    in ``make demo``), where 04 looks by default (``<run folder>/status_export/``), and the
+    bookings extract the demo's ``followup.outcome`` names."""
     from inkorg_kit import synth_status
     from inkorg_kit.campaign import load_campaign
+    from inkorg_kit.demo.outcomes import write_outcome_extract
 
     here = Path.cwd()
     os.chdir(kit)  # the campaign's paths are relative to the kit's root, as in the notebooks
     try:
         campaign = load_campaign(Path("params/demo/campaign.yaml"))
         synth_status.write_status_export(campaign.run_folder(), campaign)
+        write_outcome_extract(campaign.run_folder(), campaign)
     finally:
         os.chdir(here)
 

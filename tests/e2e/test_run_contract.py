@@ -276,6 +276,8 @@ def _step_parameters(step: str, run_dir: Path, demo: DemoRun) -> dict[str, objec
     params: dict[str, object] = {"run_dir": str(run_dir)}
     if step == "01_target_group":  # the extract lies outside the run folder, in the demo's root
         params["source"] = str(demo.root / "out" / "demo" / "extract.csv")
+    if step == "04_read_rates_followup":  # the bookings too: the demo's campaign points at them
+        params["campaign_file"] = str(demo.root / "out" / "demo" / "campaign.yaml")
     return params
 
 
@@ -343,7 +345,7 @@ def test_the_step_functions_do_what_the_notebooks_do(
     demo: DemoRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(PASSWORD_ENV, DEMO_PASSWORD)
-    campaign = load_campaign(REPO / "params" / "demo" / "campaign.yaml")
+    campaign = load_campaign(demo.root / "out" / "demo" / "campaign.yaml")  # with its bookings
     full = demo.folder
     run = RunFolder(tmp_path / "run", full.campaign)
     shutil.copytree(full.path("status_export_dir"), run.path("status_export_dir"))

@@ -168,6 +168,9 @@ def test_the_wheel_carries_the_notebooks_and_params_and_runs_from_them(
     assert module.is_relative_to(installed.bin.parent), module  # the wheel, not the checkout
     assert notebooks.is_relative_to(installed.bin.parent) and demo.is_file()
     assert len(list(notebooks.glob("0*.ipynb"))) == 5
+    assert (notebooks / "planner.ipynb").is_file()  # inkorg-kit planner's page
+    template = module.parent / "jupyter" / "voila" / "templates" / "inkorg" / "index.html.j2"
+    assert template.is_file(), "the wheel lacks the planner's Voilà template"
 
 
 def test_an_own_campaign_runs_00_to_03_with_the_installed_kit(

@@ -22,6 +22,7 @@ from support import (
 
 from inkorg_kit import schedule
 from inkorg_kit.run import load_frame
+from inkorg_kit.run.io import load_json
 
 NOTEBOOK = "03_reach_and_send_plan.ipynb"
 PARAMS = REPO / "params" / "demo" / "03_reach_and_send_plan.yaml"
@@ -37,7 +38,7 @@ def _outputs(path: Path) -> list[dict]:
 
 def _scan_run(nb_path: Path, run_dir: Path) -> None:
     assert_no_personnummer(notebook_text(nb_path), str(nb_path))
-    names = ["send_plan.csv", "send_plan.ics", "reach_summary.csv"]
+    names = ["send_plan.csv", "send_plan.ics", "reach_summary.csv", "plan_choice.json"]
     names += [p.name for p in run_dir.glob("send_plan_*.ics")]  # one per handler
     for name in names:
         assert_no_personnummer((run_dir / name).read_text(encoding="utf-8"), name)
@@ -48,6 +49,7 @@ def test_notebook_is_committed_thin_and_parameterised() -> None:
         "campaign_file": "",  # the inkorg-kit lab campaign, else the demo
         "run_dir": "",
         "assumptions_file": "",
+        "priors": "register",  # pooled from the campaign register; national while it is empty
         "draws": 2000,
         "seed": 2026,
         "interactive": "auto",
@@ -55,6 +57,7 @@ def test_notebook_is_committed_thin_and_parameterised() -> None:
         "handlers": 0,
         "minutes_per_file": 0,
         "compare_send_times": [],  # the planned start vs that week's Friday 15:30
+        "strategy": "",  # the campaign's followup.strategy
     }
     demo = yaml.safe_load(PARAMS.read_text(encoding="utf-8"))
     assert demo["interactive"] is False  # scheduled runs are static whatever the detection says
@@ -71,7 +74,7 @@ def test_demo_params_run_static_and_write_the_plan(tmp_path: Path) -> None:
     outputs = _outputs(out)
     kinds = [k for o in outputs for k in o.get("data", {})]
     assert WIDGET_VIEW not in kinds  # the static view: no widgets under papermill
-    assert kinds.count("image/svg+xml") == 4  # funnel, read curve, send times, Gantt
+    assert kinds.count("image/svg+xml") == 5  # funnel, read curve, send times, Gantt, strategies
     tables = "".join(
         "".join(o["data"]["text/html"]) for o in outputs if "text/html" in o.get("data", {})
     )
@@ -89,6 +92,10 @@ def test_demo_params_run_static_and_write_the_plan(tmp_path: Path) -> None:
     own = {p.name: p.read_text(encoding="utf-8") for p in run_dir.glob("send_plan_*.ics")}
     assert sorted(own) == ["send_plan_amir-haddad.ics", "send_plan_lena-holm.ics"]
     assert sum(text.count("BEGIN:VEVENT") for text in own.values()) == 20
+    assert 'data-testid="strategies"' in tables  # the follow-up strategies side by side
+    choice = load_json(run_dir, "plan_choice_json")
+    assert choice.strategy == "letter" and choice.plan["reminder_files"] == 0  # the demo's
+    assert plan["wave"].unique().to_list() == ["första"]
     summary = load_frame(run_dir, "reach_summary_csv")
     assert summary.filter(pl.col("measure") == "target")["expected"].item() == PEOPLE
     _scan_run(out, run_dir)
@@ -104,7 +111,7 @@ def test_auto_is_static_under_papermill_as_the_cli_runs_it(tmp_path: Path) -> No
         env={"JPY_SESSION_NAME": "notebooks/03_reach_and_send_plan.ipynb"},  # as if in Lab
     )
     kinds = [k for o in _outputs(out) for k in o.get("data", {})]
-    assert WIDGET_VIEW not in kinds and kinds.count("image/svg+xml") == 4
+    assert WIDGET_VIEW not in kinds and kinds.count("image/svg+xml") == 5  # with strategies
     assert (run_dir / "send_plan.ics").is_file()
     _scan_run(out, run_dir)
 

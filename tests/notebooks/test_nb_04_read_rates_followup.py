@@ -11,12 +11,13 @@ from support import (
     assert_no_personnummer,
     build_run_for_followup,
     committed_defaults,
+    demo_campaign_beside,
     notebook_text,
     run_notebook,
+    write_after_sending,
 )
 
-from inkorg_kit import cli, reach, recipients, synth_status
-from inkorg_kit.campaign import load_campaign
+from inkorg_kit import cli, reach, recipients
 
 NOTEBOOK = "04_read_rates_followup.ipynb"
 PARAMS = REPO / "params" / "demo" / "04_read_rates_followup.yaml"
@@ -26,11 +27,13 @@ REPORT = "blodtryck-solbacka-2027_uppfoljning.html"
 pytestmark = pytest.mark.slow
 
 
-def _run_folder(tmp_path: Path) -> Path:
+def _run_folder(tmp_path: Path) -> tuple[Path, Path]:
+    """A run folder after sending, its status export and bookings; and the campaign file (the
+    demo's, its bookings beside the run folder: :mod:`support.after_sending`)."""
     run = tmp_path / "run"
     build_run_for_followup(run, 1200)
-    synth_status.write_status_export(run, load_campaign(DEMO), seed=4, outsiders=1)
-    return run
+    write_after_sending(run, seed=4, outsiders=1)
+    return run, demo_campaign_beside(run)
 
 
 def test_notebook_is_committed_thin_and_parameterised() -> None:
@@ -47,13 +50,17 @@ def test_notebook_is_committed_thin_and_parameterised() -> None:
 
 
 def test_notebook_writes_lists_fit_and_report_without_personnummer(tmp_path: Path) -> None:
-    run = _run_folder(tmp_path)
+    run, campaign = _run_folder(tmp_path)
     reports = tmp_path / "reports"
     out = run_notebook(
         NOTEBOOK,
         tmp_path / "nb",
         params_file=PARAMS,
-        parameters={"run_dir": str(run), "report_dir": str(reports)},
+        parameters={
+            "campaign_file": str(campaign),
+            "run_dir": str(run),
+            "report_dir": str(reports),
+        },
     )
     html = reports / REPORT
     assert html.is_file()
@@ -62,6 +69,8 @@ def test_notebook_writes_lists_fit_and_report_without_personnummer(tmp_path: Pat
     assert_no_personnummer(html.read_text(encoding="utf-8"), str(html))
     assert "image/svg+xml" in text  # the charts are shown, offline
     assert "Läsandel" in text and "Rapport:" in text
+    assert "bokat blodtryckskontroll" in text  # the outcome follow-up, from the bookings
+    assert "samband" in html.read_text(encoding="utf-8")  # an association, not an effect
     # the follow-up lists, written like recipient files
     for name in ("unread-after-24h", "failed"):
         assert recipients.verify(run / "followup" / name, archive=False).ok
@@ -75,9 +84,9 @@ def test_notebook_writes_lists_fit_and_report_without_personnummer(tmp_path: Pat
 
 
 def test_cli_report_runs_into_a_dated_folder(tmp_path: Path, monkeypatch, capsys) -> None:
-    run = _run_folder(tmp_path)
+    run, campaign = _run_folder(tmp_path)
     monkeypatch.chdir(REPO)
-    code = cli.main(["report", str(DEMO), "--run-dir", str(run)])
+    code = cli.main(["report", str(campaign), "--run-dir", str(run)])
     captured = capsys.readouterr()
     assert code == 0, captured.err
     reports = sorted((run / "reports").glob("*/" + REPORT))

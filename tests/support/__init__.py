@@ -9,6 +9,7 @@ modules that still import them from there. A test module never imports another t
 what two of them need lives here.
 """
 
+from .after_sending import demo_campaign_beside, write_after_sending
 from .demo import DemoRun, run_as_user, run_demo_once
 from .exports import BOM, write_excel_export
 from .notebooks import TCP_KERNELS, committed_defaults, notebook_text, run_notebook
@@ -65,6 +66,7 @@ __all__ = [
     "build_run_for_reach_plan",
     "build_run_for_recipient_files",
     "committed_defaults",
+    "demo_campaign_beside",
     "messy_list",
     "notebook_text",
     "panel_target_group",
@@ -76,5 +78,6 @@ __all__ = [
     "shuffled_adults",
     "skatteverket_numbers",
     "with_wrong_check_digit",
+    "write_after_sending",
     "write_excel_export",
 ]

@@ -12,6 +12,7 @@ from inkorg_kit.ui.charts.reach import reach_funnel, read_over_time
 from inkorg_kit.ui.charts.recipients import recipient_funnel, recipient_parts
 from inkorg_kit.ui.charts.send_plan import send_plan_gantt
 from inkorg_kit.ui.charts.target import target_age_sex, target_funnel
+from inkorg_kit.ui.charts.uptake import uptake_curves
 
 __all__ = [
     "cumulative_reads",
@@ -23,4 +24,5 @@ __all__ = [
     "send_plan_gantt",
     "target_age_sex",
     "target_funnel",
+    "uptake_curves",
 ]

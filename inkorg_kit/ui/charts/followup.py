@@ -41,7 +41,7 @@ def read_rates(groups: pl.DataFrame) -> alt.VConcatChart:
         )
         x = alt.X(
             "read_rate:Q",
-            title="Andel lästa av levererade (95 % KI)",
+            title="Andel lästa av lästa + olästa (95 % KI)",
             scale=alt.Scale(domain=[0, 1]),
             axis=alt.Axis(format="%"),
         )

@@ -85,9 +85,11 @@ def test_reference_lists_every_key_once_with_meaning_and_example() -> None:
 
 def test_template_lists_every_key_path_the_reference_lists() -> None:
     listed = [path for path, _, _ in _template_keys(campaign_template())]
-    # target.source appears twice: as a file path, and commented out as an SQL block
+    # each extract's source appears twice: as a file path, and commented out as an SQL block
     assert sorted(set(listed)) == sorted(key.path for key in campaign_keys())
-    assert len(listed) == len(set(listed)) + 1
+    twice = sorted({path for path in listed if listed.count(path) > 1})
+    assert twice == ["followup.outcome.source", "target.source"]
+    assert len(listed) == len(set(listed)) + len(twice)
 
 
 def test_template_loads_as_a_campaign(tmp_path: Path) -> None:
@@ -131,6 +133,8 @@ def test_required_and_filled_keys_are_written_out_the_rest_commented() -> None:
         key = keys[path]
         if key.alternative or (path == "target.source" and commented):
             assert commented  # the SQL form is shown, commented out
+        elif path.startswith("followup.outcome."):
+            assert commented, path  # an optional block: shown whole, commented out
         elif key.block:
             continue
         else:
@@ -145,6 +149,9 @@ def test_every_commented_out_default_loads_as_that_default() -> None:
         if not commented or key.block or key.alternative or not rest.strip():
             continue
         value = yaml.safe_load(f"value: {rest.strip()}")["value"]
+        if key.required:  # inside a commented-out optional block: its example
+            assert path.startswith("followup.outcome.") and value == key.example, path
+            continue
         assert value == key.default, path
         checked += 1
     assert checked > 40

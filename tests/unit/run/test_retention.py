@@ -18,14 +18,19 @@ import shutil
 from pathlib import Path
 
 import pytest
-from support import DEMO_CAMPAIGN, REPO, RunFolderBuilder, assert_no_personnummer
+from support import (
+    DEMO_CAMPAIGN,
+    REPO,
+    RunFolderBuilder,
+    assert_no_personnummer,
+    write_after_sending,
+)
 from support.run_folder import build_run_for_followup
 
 from inkorg_kit.cli.main import _parser, main
 from inkorg_kit.cli.purge import purge_command
 from inkorg_kit.config.campaign import load_campaign, parse_campaign
 from inkorg_kit.config.yaml import parse_yaml
-from inkorg_kit.demo.status_export import write_status_export
 from inkorg_kit.errors import CampaignError
 from inkorg_kit.run import RunFolder, load_json
 from inkorg_kit.run.retention import (
@@ -94,8 +99,7 @@ def followed_up(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A run folder after the follow-up: the kit's artefacts of steps 01-04 and the rest."""
     run = tmp_path_factory.mktemp("retention") / "run"
     build_run_for_followup(run, 600)
-    write_status_export(run, CAMPAIGN)
-    read_rates_followup.run(CAMPAIGN, run)
+    read_rates_followup.run(write_after_sending(run), run)
     folder = RunFolder(run, CAMPAIGN.name)
     builder = RunFolderBuilder(run)
     folder.path("archive").write_bytes(b"7z\xbc\xaf\x27\x1c encrypted stand-in")

@@ -595,7 +595,11 @@ def test_plan_packs_files_without_splitting_over_lunch():
     assert p.files["handler"].unique().to_list() == ["Handläggare 1"]
     assert p.end == local(2026, 3, 2, 15, 30)
     assert p.check() == []
-    assert p.files.columns == ["file_name", "rows", "handler", "start", "end", "part", "unit"]
+    assert p.files.columns == [
+        *("file_name", "rows", "handler", "start", "end", "part", "unit"),
+        *("wave", "due", "covers"),  # the wave columns end every plan
+    ]
+    assert p.files["wave"].unique().to_list() == ["första"] and p.reminder_wave.is_empty()
 
 
 def test_plan_day_cap_and_holidays():

@@ -394,7 +394,8 @@ def test_static_view_shows_table_then_charts(state: widgets.PanelState) -> None:
     assert [type(c).__name__ for c in items[1:]] == [
         type(c).__name__ for c in outcome.charts.values()
     ]
-    assert list(outcome.charts) == ["funnel", "read_curve", "send_times", "gantt"]
+    assert list(outcome.charts) == ["funnel", "read_curve", "send_times", "gantt", "strategies"]
+    assert 'data-testid="strategies"' in items[0].data
 
 
 def test_write_outputs_plan_csv_ical_and_counts_only(
@@ -408,6 +409,7 @@ def test_write_outputs_plan_csv_ical_and_counts_only(
         "send_plan_lena-holm.ics",
         "send_plan_amir-haddad.ics",
         "reach_summary.csv",
+        "plan_choice.json",
     }
     for path in paths.values():
         assert path.stat().st_mode & 0o077 == 0
