@@ -43,6 +43,18 @@ def _cell(text: str, value: float | None = None, align: str = "right") -> str:
     return f'<td style="{style}"{data}>{html.escape(text)}</td>'
 
 
+def hours_text(value: float | None) -> str:
+    """Hours as the strategy table shows them: one decimal below 10 (a campaign of a few files
+    takes part of an hour), whole hours above.
+
+    >>> hours_text(0.4), hours_text(12.26)
+    ('0,4', '12')
+    """
+    if value is None or value >= 10:
+        return count_text(value)
+    return f"{value:.1f}".replace(".", ",")
+
+
 def _row_head(label: str) -> str:
     return f'<th scope="row" style="text-align:left;{_PAD}">{html.escape(label)}</th>'
 
@@ -208,8 +220,8 @@ def strategy_html(outcome: Outcome) -> str:
                 cells.append(_cell("–"))
                 continue
             label = row["label"]
-            text = f"{count_text(row['expected'])} ({count_text(row['low'])}–"
-            text += f"{count_text(row['high'])})"
+            show = hours_text if measure == "handler_hours" else count_text
+            text = f"{show(row['expected'])} ({show(row['low'])}–{show(row['high'])})"
             cell = _cell(text, row["expected"])
             cells.append(cell.replace("<td ", f'<td data-strategy="{code}" ', 1))
         if label is not None:

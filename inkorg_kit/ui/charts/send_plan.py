@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import altair as alt
 import polars as pl
 
+from inkorg_kit.sending.plan_csv import FIRST_WAVE, REMINDER_WAVE
 from inkorg_kit.vocab import WEEKDAYS_SHORT_SV
 
 if TYPE_CHECKING:
@@ -27,11 +28,14 @@ _GANTT_DAY_ROWS = 10  # up to this many send days: one row per day, clock time a
 def _plan_bars(files: pl.DataFrame) -> tuple[pl.DataFrame, str]:
     """Bars for the Gantt chart: one per file, or merged runs, or one per handler and day.
 
-    Returns the bars (``handler``, ``start``, ``end`` as naive local time, ``files``, ``rows``,
-    ``label``) and what a bar is, in Swedish, for the title.
+    Returns the bars (``handler``, ``wave``, ``start``, ``end`` as naive local time, ``files``,
+    ``rows``, ``label``) and what a bar is, in Swedish, for the title. A bar never mixes the
+    first wave with the reminder wave.
     """
+    wave = pl.col("wave").cast(pl.String) if "wave" in files.columns else pl.lit(FIRST_WAVE)
     local = files.select(
         pl.col("handler").cast(pl.String),
+        wave.fill_null(FIRST_WAVE).alias("wave"),
         pl.col("file_name").cast(pl.String),
         pl.col("rows").cast(pl.Int64),
         pl.col("start").dt.replace_time_zone(None),
@@ -40,13 +44,16 @@ def _plan_bars(files: pl.DataFrame) -> tuple[pl.DataFrame, str]:
     if local.height <= _GANTT_MAX_BARS:
         return local.select(
             "handler",
+            "wave",
             "start",
             "end",
             pl.lit(1, dtype=pl.Int64).alias("files"),
             "rows",
             pl.col("file_name").alias("label"),
         ), "en stapel per fil"
-    new_run = (pl.col("start") != pl.col("end").shift(1)).fill_null(True)
+    new_run = (
+        (pl.col("start") != pl.col("end").shift(1)) | (pl.col("wave") != pl.col("wave").shift(1))
+    ).fill_null(True)
     bar = (  # one bar: from its first file's start to its last file's end
         pl.col("start").min(),
         pl.col("end").max(),
@@ -57,15 +64,16 @@ def _plan_bars(files: pl.DataFrame) -> tuple[pl.DataFrame, str]:
     )
     runs = (
         local.with_columns(run=new_run.cast(pl.Int64).cum_sum().over("handler"))
-        .group_by("handler", "run")
+        .group_by("handler", "wave", "run")
         .agg(*bar)
     )
     what = "en stapel per obruten följd av filer"
     if runs.height > _GANTT_MAX_BARS:
-        runs = local.group_by("handler", pl.col("start").dt.date().alias("day")).agg(*bar)
+        runs = local.group_by("handler", "wave", pl.col("start").dt.date().alias("day")).agg(*bar)
         what = "en stapel per handläggare och dag"
     bars = runs.sort("handler", "start").select(
         "handler",
+        "wave",
         "start",
         "end",
         "files",
@@ -83,7 +91,8 @@ def send_plan_gantt(plan: SendPlan | pl.DataFrame) -> alt.FacetChart | alt.Chart
     never personnummer. Up to ten send days are drawn one under the other with clock time
     across (nights and weekends would otherwise squeeze the bars to slivers); longer plans run
     along one calendar axis. Tooltips give the file name (or the first and last of a merged
-    bar), the number of files and the rows.
+    bar), the number of files and the rows; with a reminder wave, the bars are coloured by
+    wave (first message, reminder).
     """
     files = plan.files if isinstance(getattr(plan, "files", None), pl.DataFrame) else plan
     if not isinstance(files, pl.DataFrame):
@@ -108,6 +117,7 @@ def send_plan_gantt(plan: SendPlan | pl.DataFrame) -> alt.FacetChart | alt.Chart
     )
     tooltip = [
         alt.Tooltip("handler:N", title="Handläggare"),
+        alt.Tooltip("wave:N", title="Utskick"),
         alt.Tooltip("label:N", title="Fil"),
         alt.Tooltip("files:Q", title="Filer", format=",d"),
         alt.Tooltip("rows:Q", title="Rader", format=",d"),
@@ -115,6 +125,14 @@ def send_plan_gantt(plan: SendPlan | pl.DataFrame) -> alt.FacetChart | alt.Chart
         alt.Tooltip("end:T", title="Klar", format="%H:%M"),
     ]
     color = alt.Color("handler:N", title="Handläggare", sort=handlers, legend=None)
+    if bars["wave"].n_unique() > 1:  # the reminder wave planned: the two waves told apart
+        color = alt.Color(
+            "wave:N",
+            title="Utskick",
+            sort=[FIRST_WAVE, REMINDER_WAVE],
+            scale=alt.Scale(domain=[FIRST_WAVE, REMINDER_WAVE], range=["#4c78a8", "#f58518"]),
+            legend=alt.Legend(orient="bottom"),
+        )
     y = alt.Y("handler:N", title=None, sort=handlers)
     if len(days) <= _GANTT_DAY_ROWS:
         day_labels = [f"{WEEKDAYS_SHORT_SV[d.weekday()]} {d:%Y-%m-%d}" for d in days]

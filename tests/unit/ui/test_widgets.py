@@ -24,6 +24,8 @@ from inkorg_kit import pnr, reach, schedule, widgets
 from inkorg_kit.campaign import load_campaign
 from inkorg_kit.charts import send_plan_gantt
 from inkorg_kit.run import RunFolder, load_frame
+from inkorg_kit.sending import ReminderWave
+from inkorg_kit.sending.plan_csv import FIRST_WAVE, REMINDER_WAVE
 from inkorg_kit.steps import reach_plan
 
 
@@ -444,3 +446,32 @@ def test_gantt_aggregates_big_plans_below_altairs_row_limit() -> None:
     assert 0 < len(data) < 5000
     assert sum(row["files"] for row in data) == 8000
     assert sum(row["rows"] for row in data) == 8000 * 250
+
+
+def test_gantt_tells_the_reminder_wave_from_the_first() -> None:
+    files = pl.DataFrame({"file_name": [f"f{i:02d}.txt" for i in range(8)], "rows": [250] * 8})
+    single = schedule.plan(
+        files, handlers=2, minutes_per_file=30, earliest_start="2027-03-16 08:00"
+    )
+    waves = schedule.plan(
+        files,
+        handlers=2,
+        minutes_per_file=30,
+        earliest_start="2027-03-16 08:00",
+        reminders=ReminderWave(after_working_hours=8, share=0.4),
+    )
+    one, two = send_plan_gantt(single).to_dict(), send_plan_gantt(waves).to_dict()
+    assert one["spec"]["encoding"]["color"]["field"] == "handler"  # one wave: by handler
+    assert two["spec"]["encoding"]["color"]["field"] == "wave"
+    data = next(iter(two["datasets"].values()))
+    by_wave = {
+        w: sum(r["rows"] for r in data if r["wave"] == w) for w in (FIRST_WAVE, REMINDER_WAVE)
+    }
+    assert (
+        by_wave
+        == {
+            FIRST_WAVE: 2000,
+            REMINDER_WAVE: int(waves.reminder_wave["rows"].sum()),
+        }
+        and by_wave[REMINDER_WAVE] > 0
+    )
