@@ -24,6 +24,7 @@ from inkorg_kit.history.register import (
     record_campaign,
     record_frame,
     register_path,
+    shown_path,
 )
 
 __all__ = [
@@ -40,4 +41,5 @@ __all__ = [
     "record_campaign",
     "record_frame",
     "register_path",
+    "shown_path",
 ]

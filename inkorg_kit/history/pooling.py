@@ -54,7 +54,7 @@ import numpy as np
 import polars as pl
 
 from inkorg_kit.config.assumptions import Assumptions, Share, load_assumptions
-from inkorg_kit.history.register import Register, load_register
+from inkorg_kit.history.register import Register, load_register, shown_path
 from inkorg_kit.vocab import AGE_BANDS, UNKNOWN_BAND
 
 __all__ = [
@@ -266,7 +266,8 @@ class PooledPriors:
         names = ", ".join(f"{c} (vikt {self.fit.weights[c]:.2f})" for c in self.campaigns)
         sd = math.sqrt(self.fit.shared_var)
         return (
-            f"kampanjregistret {self.register}: inloggningsandelen per åldersgrupp poolad från"
+            f"kampanjregistret {shown_path(self.register)}: inloggningsandelen per åldersgrupp"
+            " poolad från"
             f" {len(self.campaigns)} kampanj{'er' if len(self.campaigns) != 1 else ''}"
             f" ({names}; halveringstid {self.half_life_days:g} dagar), regionens gemensamma"
             f" nivå {self.fit.region_shift:+.2f} logit med sd {sd:.2f}; övriga antaganden"
@@ -276,9 +277,7 @@ class PooledPriors:
     def table(self) -> pl.DataFrame:
         """Per age band: the national login share, the pooled one with its 90 % interval, and
         the sends behind it (for the notebook)."""
-        from inkorg_kit.config.assumptions import load_assumptions as _load
-
-        national = _load()
+        national = load_assumptions()
         rows = []
         for b in _BANDS:
             pooled = self.assumptions.band(b).login_share

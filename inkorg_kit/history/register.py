@@ -62,6 +62,7 @@ __all__ = [
     "record_campaign",
     "record_frame",
     "register_path",
+    "shown_path",
 ]
 
 #: The environment variable naming the register for every campaign on this machine.
@@ -146,6 +147,18 @@ def register_path(
     if run_dir not in (None, ""):
         return Path(run_dir).parent / REGISTER_DIR  # type: ignore[arg-type]
     return Path(RUNS_DIR) / REGISTER_DIR
+
+
+def shown_path(path: str | os.PathLike[str]) -> str:
+    """``path`` as a planner reads it: relative to the working folder when it lies inside it
+    (``out/register``), else whole.
+
+    >>> shown_path(Path.cwd() / "out" / "register"), shown_path("/srv/register")
+    ('out/register', '/srv/register')
+    """
+    full = Path(path).absolute()
+    here = Path.cwd()
+    return full.relative_to(here).as_posix() if full.is_relative_to(here) else str(path)
 
 
 def _file(register: Path, name: str) -> Path:

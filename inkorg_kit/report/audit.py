@@ -39,6 +39,7 @@ import numpy as np
 import polars as pl
 
 from inkorg_kit.followup.codes import UNKNOWN
+from inkorg_kit.report.uptake_audit import add_uptake
 from inkorg_kit.vocab import WEEKDAY_LABELS_SV
 
 if TYPE_CHECKING:
@@ -369,8 +370,6 @@ def linked_tables(
             group_figures(dim, level, cols[rows], truth["site"][rows])
 
     if uptake is not None:
-        from inkorg_kit.report.uptake_audit import add_uptake
-
         add_uptake(
             v=v,
             figure=figure,

@@ -28,6 +28,8 @@ from inkorg_kit.followup.uptake_stats import (
     UPTAKE_DIMENSIONS,
     difference_sentence,
     uptake_difference,
+    uptake_table,
+    uptake_within,
 )
 from inkorg_kit.report.disclosure import HIDDEN, protect_rows
 from inkorg_kit.report.tables import count_text, interval_text, percent_text
@@ -54,8 +56,6 @@ class UptakeFigures:
 
     @classmethod
     def of(cls, u: Uptake) -> UptakeFigures:
-        from inkorg_kit.followup.uptake_stats import uptake_table, uptake_within
-
         within = uptake_within(u)
         return cls(
             table=uptake_table(u, UPTAKE_DIMENSIONS),

@@ -34,6 +34,7 @@ from inkorg_kit.config.campaign import Campaign
 from inkorg_kit.config.planning import STRATEGY_CODES, category_deadlines, strategy_label
 from inkorg_kit.config.windows import SendWindows
 from inkorg_kit.errors import ParameterError, ScheduleError
+from inkorg_kit.history import pooled_assumptions, register_path, shown_path
 from inkorg_kit.hours.parse import parse_datetime
 from inkorg_kit.vocab import AGE_BANDS, MAX_PART_SIZE, UNKNOWN_BAND, WEEKDAYS_SHORT_SV
 
@@ -368,16 +369,14 @@ def _prior_assumptions(
     campaign: Campaign, priors: str, register: str | os.PathLike[str] | None
 ) -> tuple[Assumptions, str]:
     """The assumptions ``priors`` chooses, and a line saying where they come from."""
-    from inkorg_kit.history import pooled_assumptions, register_path
-
     if priors == "national":
         return load_assumptions(), "nationella standardantaganden (priors=national)"
     folder = register_path(campaign, given=register)
     pooled = pooled_assumptions(folder, exclude=[campaign.name])
     if pooled is None:
         return load_assumptions(), (
-            f"nationella standardantaganden (kampanjregistret {folder} har ännu ingen annan"
-            " kampanj med skattad inloggningsandel)"
+            f"nationella standardantaganden (kampanjregistret {shown_path(folder)} har ännu"
+            " ingen annan kampanj med skattad inloggningsandel)"
         )
     return pooled.assumptions, pooled.describe()
 
