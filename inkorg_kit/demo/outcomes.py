@@ -126,6 +126,6 @@ def write_outcome_extract(
     frame = outcome_extract(run_dir, campaign, seed=seed, horizon_days=spec.horizon_days or 30)
     buffer = stdio.StringIO()
     frame.write_csv(buffer, separator=";", line_terminator="\r\n")
-    ensure_private_dir(path.parent)
+    ensure_private_dir(path.parent, tighten=True)
     write_private_bytes(path, ("\ufeff" + buffer.getvalue()).encode("utf-8"))
     return path

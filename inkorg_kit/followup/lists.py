@@ -385,7 +385,7 @@ def write_followup_lists(
     """
     root = Path(run_dir)
     run = RunFolder(root)
-    folder = ensure_private_dir(run.path("followup_dir"))
+    folder = ensure_private_dir(run.path("followup_dir"), tighten=True)
     manifest_path = run.path("followup_manifest")
     letters_path = run.path("followup_letters_csv")
     manifest_path.unlink(missing_ok=True)

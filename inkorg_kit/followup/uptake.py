@@ -101,7 +101,7 @@ _KEYS = SettingKeys(
     column="set followup.outcome.pnr_column to",
     header_row="set followup.outcome.header_row to",
 )
-_ACCEPTED_DATES = "YYYY-MM-DD (optionally with a time, e.g. 2027-03-20 14:05) or YYYYMMDD"
+_ACCEPTED_DATES = "YYYY-MM-DD (optionally with a time: YYYY-MM-DD HH:MM) or YYYYMMDD"
 
 
 class UptakeError(InkorgError):
@@ -259,7 +259,8 @@ def _dates(values: pl.Series, spec: OutcomeSpec, where: str, column: str, first:
             str(
                 input_error(
                     where,
-                    f"{bad.len()} date(s) cannot be read, the first is {text[i]!r}",
+                    f"{bad.len()} date(s) cannot be read, the first is "
+                    f"{pnr.mask_in_text(repr(text[i]))}",
                     f"Write {accepted}",
                     row=first + i,
                     column=column,

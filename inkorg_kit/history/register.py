@@ -47,6 +47,7 @@ from inkorg_kit.config.campaign import Campaign
 from inkorg_kit.followup.codes import OVERALL
 from inkorg_kit.followup.reconcile import Outcomes
 from inkorg_kit.followup.timing import read_within
+from inkorg_kit.followup.uptake import UPTAKE_GROUPS
 from inkorg_kit.io.write import write_frame
 from inkorg_kit.privacy import find_in_text
 from inkorg_kit.vocab import AGE_BANDS, RUNS_DIR, UNKNOWN_BAND
@@ -417,8 +418,9 @@ class Register:
 
     def campaigns(self) -> pl.DataFrame:
         """One row per campaign, oldest first: name, category, dates, sizes, read share (of
-        read + unread), login share (fitted bands: not failed of sent) and outcome share (read
-        and unread together, when the campaign had an outcome follow-up)."""
+        read + unread), login share (fitted bands: not failed of sent) and outcome share (of every
+        resident the follow-up counts: read, unread, reminded and by letter; not those never
+        sent to or of unknown status), when the campaign had an outcome follow-up."""
         keys = [
             "campaign",
             "category",
@@ -435,7 +437,8 @@ class Register:
             pl.col("login_ok").sum().alias("login_ok"),
             pl.col("login_n").sum().alias("login_n"),
         )
-        outcome = self.outcomes.group_by("campaign").agg(
+        counted = pl.col("outcome_group").is_in(list(UPTAKE_GROUPS))
+        outcome = self.outcomes.filter(counted).group_by("campaign").agg(
             pl.col("outcome_done").sum().alias("outcome_done"),
             pl.col("n").sum().alias("outcome_n"),
         )

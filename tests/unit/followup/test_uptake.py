@@ -246,6 +246,19 @@ def test_wrong_date_format_names_file_row_column(tmp_path):
         uptake(o, spec, source=str(path))
 
 
+@pytest.mark.parametrize("cell", ["1.91212121212e+11", "19121212-1212", "191212121212"])
+def test_a_personnummer_in_the_date_column_is_masked_in_the_message(tmp_path, cell):
+    o = _outcomes(20)
+    path = tmp_path / "bokningar.csv"
+    path.write_text(f"Personnummer;Bokningsdatum\n{_numbers(1)[0]};{cell}\n", encoding="utf-8")
+    with pytest.raises(UptakeError) as info:
+        uptake(o, SPEC, source=str(path))
+    text = str(info.value)
+    assert "Bokningsdatum" in text and "line 2" in text
+    assert "1212121" not in text and "12121212" not in text  # no serial digits, no whole number
+    assert "YYYY-MM-DD HH:MM" in text  # the accepted forms read as written, not masked
+
+
 def test_reminder_group_takes_the_reminded():
     o = _outcomes(100)
     unread = o.people.filter(pl.col("outcome") == "unread")["pnr"].head(7).to_list()

@@ -110,7 +110,10 @@ def test_outcome_shares_are_recorded_when_the_campaign_had_an_outcome_follow_up(
 
     class Uptake:  # what the outcome follow-up holds: a group and whether they did it
         people = pl.DataFrame(
-            {"status_group": ["read"] * 6 + ["unread"] * 4, "did": [True] * 4 + [False] * 6}
+            {
+                "status_group": ["read"] * 6 + ["unread"] * 4 + ["not_sent"] * 3,
+                "did": [True] * 4 + [False] * 6 + [True] * 3,
+            }
         )
 
     history.record_campaign(tmp_path / "r", campaign, outcomes, fitted, uptake=Uptake())
@@ -118,7 +121,8 @@ def test_outcome_shares_are_recorded_when_the_campaign_had_an_outcome_follow_up(
     got = reg.outcomes.select("outcome_group", "n", "outcome_done", "outcome_share").sort(
         "outcome_group"
     )
-    assert got.rows() == [("read", 6, 4, 4 / 6), ("unread", 4, 0, 0.0)]
+    assert got.rows() == [("not_sent", 3, 3, 1.0), ("read", 6, 4, 4 / 6), ("unread", 4, 0, 0.0)]
+    # the campaign's share: of those the follow-up counts, not those never sent to
     assert reg.campaigns()["outcome_share"][0] == pytest.approx(0.4)
     _scan_register(tmp_path / "r")
 
