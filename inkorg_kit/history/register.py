@@ -438,9 +438,13 @@ class Register:
             pl.col("login_n").sum().alias("login_n"),
         )
         counted = pl.col("outcome_group").is_in(list(UPTAKE_GROUPS))
-        outcome = self.outcomes.filter(counted).group_by("campaign").agg(
-            pl.col("outcome_done").sum().alias("outcome_done"),
-            pl.col("n").sum().alias("outcome_n"),
+        outcome = (
+            self.outcomes.filter(counted)
+            .group_by("campaign")
+            .agg(
+                pl.col("outcome_done").sum().alias("outcome_done"),
+                pl.col("n").sum().alias("outcome_n"),
+            )
         )
         frame = bands.join(outcome, on="campaign", how="left").with_columns(
             (pl.col("read") / (pl.col("read") + pl.col("unread"))).alias("read_share"),
