@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,6 +103,8 @@ _KEYS = SettingKeys(
     header_row="set followup.outcome.header_row to",
 )
 _ACCEPTED_DATES = "YYYY-MM-DD (optionally with a time: YYYY-MM-DD HH:MM) or YYYYMMDD"
+#: A date Excel wrote as its day number (1954-10-03 … 2119-01-10: 20000-79999, maybe .0).
+_EXCEL_DAY = re.compile(r"[2-7]\d{4}(\.0+)?")
 
 
 class UptakeError(InkorgError):
@@ -255,6 +258,11 @@ def _dates(values: pl.Series, spec: OutcomeSpec, where: str, column: str, first:
     bad = (text.is_not_null() & parsed.is_null()).arg_true()
     if bad.len():
         i = int(bad[0])
+        if _EXCEL_DAY.fullmatch(text[i] or ""):  # Excel's day number, not a text date
+            accepted = (
+                "dates, not Excel's day numbers: format the column as a date in Excel "
+                "(or save the file as .xlsx, where dates are read as dates)"
+            )
         raise UptakeError(
             str(
                 input_error(

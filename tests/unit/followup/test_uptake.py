@@ -259,6 +259,13 @@ def test_a_personnummer_in_the_date_column_is_masked_in_the_message(tmp_path, ce
     assert "YYYY-MM-DD HH:MM" in text  # the accepted forms read as written, not masked
 
 
+def test_an_excel_day_number_gets_excel_advice(tmp_path):
+    path = tmp_path / "bokningar.csv"
+    path.write_text(f"Personnummer;Bokningsdatum\n{_numbers(1)[0]};46100\n", encoding="utf-8")
+    with pytest.raises(UptakeError, match="Excel's day numbers: format the column as a date"):
+        uptake(_outcomes(20), SPEC, source=str(path))
+
+
 def test_reminder_group_takes_the_reminded():
     o = _outcomes(100)
     unread = o.people.filter(pl.col("outcome") == "unread")["pnr"].head(7).to_list()
