@@ -59,7 +59,9 @@ def outcome_extract(
     """The bookings of the campaign's residents (and of others) as a frame of text columns."""
     rng = np.random.default_rng(seed)
     outcomes = reconcile(load_status(None, campaign, run_dir=run_dir), run_dir)
-    people = outcomes.people.filter(pl.col("in_campaign"))
+    # in personnummer order: the same seed gives the same bookings, whatever order reconcile
+    # returns its residents in
+    people = outcomes.people.filter(pl.col("in_campaign")).sort("pnr")
     start = people["sent_at"].drop_nulls().min()
     if start is None:
         start = dt.datetime.combine(campaign.planned_send_start.date(), dt.time(9))
@@ -67,12 +69,16 @@ def outcome_extract(
         status_groups(people, None),
         pl.col("sent_at").fill_null(start).dt.date().alias("_day"),
     )
-    group = people["status_group"].to_list()
-    share = np.array([OUTCOME_SHARES[g] for g in group]) * np.array(
-        [_AGE_FACTOR.get(str(b), 1.0) for b in people["age_band"].to_list()]
+    group, band = pl.col("status_group"), pl.col("age_band").cast(pl.String)
+    per_person = people.select(  # whole columns: the recipients may be a whole region
+        (
+            group.replace_strict(OUTCOME_SHARES, return_dtype=pl.Float64)
+            * band.replace_strict(_AGE_FACTOR, default=1.0, return_dtype=pl.Float64).fill_null(1.0)
+        ).alias("share"),
+        group.replace_strict(_MEAN_DAYS, return_dtype=pl.Float64).alias("mean"),
+        group.replace_strict(_LAG_DAYS, default=0.0, return_dtype=pl.Float64).alias("lag"),
     )
-    mean = np.array([_MEAN_DAYS[g] for g in group])
-    lag = np.array([_LAG_DAYS.get(g, 0.0) for g in group])
+    share, mean, lag = (per_person[c].to_numpy() for c in ("share", "mean", "lag"))
     # the share within the horizon is `share`: draw a time, and whether they book at all
     p_within = 1 - np.exp(-np.maximum(horizon_days - lag, 0) / mean)
     books = rng.random(people.height) < np.clip(share / p_within * 1.05, 0, 1)
@@ -104,7 +110,7 @@ def outcome_extract(
     order = rng.permutation(len(all_pnr))
     frame = pl.DataFrame(
         {
-            "Personnummer": [str(x).replace("-", "") for x in all_pnr[order]],
+            "Personnummer": pl.Series(all_pnr[order].astype(str)).str.replace_all("-", ""),
             "Bokningsdatum": pl.Series(all_day[order]).cast(pl.String),
             "Åtgärd": kind[order],
         }

@@ -14,7 +14,7 @@ them.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import polars as pl
@@ -23,7 +23,7 @@ from inkorg_kit.followup.codes import DIMENSIONS, OVERALL, UNKNOWN
 from inkorg_kit.followup.reconcile import Outcomes
 from inkorg_kit.vocab import AGE_BANDS, SEX_LABELS, UNKNOWN_BAND, WEEKDAY_LABELS_SV
 
-__all__ = ["group_order", "group_table", "read_rate", "wilson"]
+__all__ = ["group_order", "group_table", "ordered_groups", "read_rate", "wilson"]
 
 
 def wilson(read: np.ndarray, n: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
@@ -76,6 +76,16 @@ def group_order(dimension: str) -> pl.Expr:
             {d: i for i, d in enumerate(WEEKDAY_LABELS_SV)}, default=9, return_dtype=pl.Int64
         )
     return pl.lit(0, dtype=pl.Int64)
+
+
+def ordered_groups(keys: Sequence[str], dimension: str) -> list[str]:
+    """``keys`` (the values of one grouping) in :func:`group_order`, then by name."""
+    return (
+        pl.DataFrame({"group": list(keys)}, schema={"group": pl.String})
+        .with_columns(group_order(dimension).alias("o"))
+        .sort("o", "group")["group"]
+        .to_list()
+    )
 
 
 def group_table(

@@ -18,7 +18,7 @@ import polars as pl
 
 from inkorg_kit.config.assumptions import load_assumptions
 from inkorg_kit.followup.codes import DIMENSIONS, OVERALL, UNKNOWN
-from inkorg_kit.followup.rates import group_order
+from inkorg_kit.followup.rates import ordered_groups
 from inkorg_kit.followup.reconcile import Outcomes
 from inkorg_kit.hours.clock import ActiveClock, series_epoch_hours
 
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "km_at",
+    "km_curve",
     "km_fit",
     "km_quantile",
     "read_curves",
@@ -68,6 +69,24 @@ def km_quantile(fit: Any, q: float, last_observed: float) -> float | None:
         end = times[i + 1] if i + 1 < len(times) else last_observed
         return float((times[i] + end) / 2)
     return float(times[i])
+
+
+def km_curve(
+    time: np.ndarray, event: np.ndarray, points: np.ndarray, alpha: float
+) -> dict[str, np.ndarray]:
+    """One group's Kaplan-Meier curve at ``points``: ``share``, ``low`` and ``high`` (NaN beyond
+    the group's longest observation, where the estimate would only repeat itself), ``at_risk``
+    and ``by`` (how many events by each point: a count, for small-number control)."""
+    share, low, high, at_risk = km_at(km_fit(time, event), time, points, alpha)
+    inside = points <= max(float(np.max(time)), 0.0)
+    by = np.searchsorted(np.sort(np.maximum(time[event], 0.0)), points, side="right")
+    return {
+        "share": np.where(inside, share, np.nan),
+        "low": np.where(inside, low, np.nan),
+        "high": np.where(inside, high, np.nan),
+        "at_risk": at_risk.astype(np.int64),
+        "by": by.astype(np.int64),
+    }
 
 
 def km_at(
@@ -170,24 +189,14 @@ def read_curves(
         if by not in frame.columns:
             raise ValueError(f"by={by!r} is not a column; use one of {', '.join(DIMENSIONS)}")
         keys = frame[by].cast(pl.String).fill_null(UNKNOWN).unique().to_list()
-        ordered = (
-            pl.DataFrame({"group": keys}, schema={"group": pl.String})
-            .with_columns(group_order(by).alias("o"))
-            .sort("o", "group")["group"]
-            .to_list()
-        )
-        for key in ordered:
+        for key in ordered_groups(keys, by):
             groups.append((key, frame.filter(pl.col(by).cast(pl.String).fill_null(UNKNOWN) == key)))
     out = []
     for key, part in groups:
         if part.height == 0:
             continue
-        t = part["_t"].to_numpy()
         event = part["event"].to_numpy().astype(bool)
-        fit = km_fit(t, event)
-        share, low, high, at_risk = km_at(fit, t, points, alpha)
-        inside = points <= max(float(np.max(t)), 0.0)
-        read_by = np.searchsorted(np.sort(np.maximum(t[event], 0.0)), points, side="right")
+        curve = km_curve(part["_t"].to_numpy(), event, points, alpha)
         out.append(
             pl.DataFrame(
                 {
@@ -195,11 +204,11 @@ def read_curves(
                     "n": [part.height] * len(points),
                     "reads": [int(event.sum())] * len(points),
                     "hours": points,
-                    "read_share": np.where(inside, share, np.nan),
-                    "low": np.where(inside, low, np.nan),
-                    "high": np.where(inside, high, np.nan),
-                    "at_risk": at_risk.astype(np.int64),
-                    "read_by": read_by.astype(np.int64),
+                    "read_share": curve["share"],
+                    "low": curve["low"],
+                    "high": curve["high"],
+                    "at_risk": curve["at_risk"],
+                    "read_by": curve["by"],
                 }
             ).with_columns(pl.col("read_share", "low", "high").fill_nan(None))
         )

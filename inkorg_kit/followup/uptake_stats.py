@@ -19,8 +19,8 @@ import numpy as np
 import polars as pl
 
 from inkorg_kit.followup.codes import DIMENSIONS, OVERALL, UNKNOWN
-from inkorg_kit.followup.rates import group_order, wilson
-from inkorg_kit.followup.timing import km_at, km_fit
+from inkorg_kit.followup.rates import group_order, ordered_groups, wilson
+from inkorg_kit.followup.timing import km_curve
 from inkorg_kit.followup.uptake import UPTAKE_GROUP_LABELS, UPTAKE_GROUPS, Uptake
 
 __all__ = [
@@ -151,19 +151,10 @@ def uptake_curves(
         groups = [(OVERALL, part)]
         if by is not None:
             keys = part.select(_keys(part, by))["group"].unique().to_list()
-            ordered = (
-                pl.DataFrame({"group": keys}, schema={"group": pl.String})
-                .with_columns(group_order(by).alias("o"))
-                .sort("o", "group")["group"]
-                .to_list()
-            )
-            groups += [(k, part.filter(_keys(part, by) == k)) for k in ordered]
+            groups += [(k, part.filter(_keys(part, by) == k)) for k in ordered_groups(keys, by)]
         for key, g in groups:
-            t = g["observed_days"].to_numpy().astype(float)
             event = g["event"].to_numpy().astype(bool)
-            share, low, high, at_risk = km_at(km_fit(t, event), t, points, alpha)
-            inside = points <= max(float(t.max()), 0.0)
-            did_by = np.searchsorted(np.sort(t[event]), points, side="right")
+            curve = km_curve(g["observed_days"].to_numpy().astype(float), event, points, alpha)
             out.append(
                 pl.DataFrame(
                     {
@@ -172,11 +163,11 @@ def uptake_curves(
                         "n": [g.height] * len(points),
                         "events": [int(event.sum())] * len(points),
                         "days": points,
-                        "share": np.where(inside, share, np.nan),
-                        "low": np.where(inside, low, np.nan),
-                        "high": np.where(inside, high, np.nan),
-                        "at_risk": at_risk.astype(np.int64),
-                        "did_by": did_by.astype(np.int64),
+                        "share": curve["share"],
+                        "low": curve["low"],
+                        "high": curve["high"],
+                        "at_risk": curve["at_risk"],
+                        "did_by": curve["by"],
                     }
                 ).with_columns(pl.col("share", "low", "high").fill_nan(None))
             )
